@@ -1,0 +1,3 @@
+from corpus_builder.cli import main
+
+main()

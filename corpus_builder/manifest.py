@@ -1,0 +1,100 @@
+"""The run manifest: what is in the output, where it came from, and why documents are missing.
+
+Everything in it is a function of config + inputs + code version: no timestamps, no host names,
+no absolute output paths, so the same run gives a byte-identical manifest. Timings live in
+`_logs/stats.json` instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from typing import Any
+
+import orjson
+import pyarrow.parquet as pq
+from datatrove.io import DataFolder
+
+from corpus_builder import __version__
+from corpus_builder.sources.tasks import InputTask
+from corpus_builder.writers.schema import SCHEMA_VERSION
+
+MANIFEST_NAME = "manifest.json"
+_CHUNK = 1 << 20
+
+
+def _sha256(folder: DataFolder, path: str) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with folder.open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _nested() -> defaultdict:
+    return defaultdict(_nested)
+
+
+def _plain(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {key: _plain(value) for key, value in sorted(tree.items())}
+    return tree
+
+
+def summarise_counts(task_counts: list[dict[str, Any]]) -> dict[str, Any]:
+    kept, excluded, errors = _nested(), _nested(), defaultdict(int)
+    for summary in task_counts:
+        for key, value in summary["counts"].items():
+            kind, source, *rest = key.split("|")
+            chars = summary["chars"].get(key, 0)
+            if kind == "kept":
+                entry = kept[source][rest[0]]
+                entry["documents"] = entry.get("documents", 0) + value
+                entry["chars"] = entry.get("chars", 0) + chars
+            elif kind == "excluded":
+                stage, reason = rest
+                excluded[source][stage][reason] = excluded[source][stage].get(reason, 0) + value
+            else:
+                errors[source] += value
+    return {"kept": _plain(kept), "excluded": _plain(excluded), "read_errors": dict(sorted(errors.items()))}
+
+
+def build_manifest(
+    folder: DataFolder, config: dict[str, Any], config_sha256: str, tasks: list[InputTask]
+) -> dict[str, Any]:
+    task_counts = []
+    for path in sorted(folder.list_files("counts")):
+        if path.endswith(".json"):
+            with folder.open(path, "rb") as f:
+                task_counts.append(orjson.loads(f.read()))
+    outputs = []
+    for summary in task_counts:
+        for path, rows in summary["files"].items():
+            sha, size = _sha256(folder, path)
+            with folder.open(path, "rb") as f:
+                if pq.ParquetFile(f).metadata.num_rows != rows:
+                    raise RuntimeError(f"{path}: row count differs from what its task wrote")
+            outputs.append({"path": path, "rows": rows, "bytes": size, "sha256": sha})
+    outputs.sort(key=lambda o: o["path"])
+    return {
+        "corpus_builder_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "pipeline": config["name"],
+        "seed": config["seed"],
+        "config_sha256": config_sha256,
+        "config": config,
+        "inputs": [
+            {"task": t.rank, "source": t.source, "path": t.path, "snapshot": t.snapshot} for t in tasks
+        ],
+        "totals": summarise_counts(task_counts),
+        "outputs": outputs,
+    }
+
+
+def write_manifest(folder: DataFolder, manifest: dict[str, Any]) -> None:
+    data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    with folder.open(MANIFEST_NAME + ".inprogress", "wb") as f:
+        f.write(data)
+    folder.mv(MANIFEST_NAME + ".inprogress", MANIFEST_NAME)

@@ -1,0 +1,46 @@
+"""YAML stage name → the step class that runs it. One hop from a key in a pipeline file to code."""
+
+from __future__ import annotations
+
+from datatrove.pipeline.base import PipelineStep
+
+from corpus_builder.config.models import PipelineConfig
+from corpus_builder.sources.tasks import InputTask
+from corpus_builder.steps.decode import HtmlDecoder
+from corpus_builder.steps.extract import TextExtractor
+from corpus_builder.steps.langid import LanguageRouter
+from corpus_builder.steps.predetect import JapanesePredetector
+from corpus_builder.steps.quality import QualityFilter
+from corpus_builder.steps.read_warc import WarcReader
+from corpus_builder.writers.parquet import CorpusParquetWriter
+
+STEPS = {
+    "decode": HtmlDecoder,
+    "predetect": JapanesePredetector,
+    "extract": TextExtractor,
+    "langid": LanguageRouter,
+    "quality": QualityFilter,
+}
+
+_DEFAULT_MAX_PAYLOAD_BYTES = 5_000_000
+
+
+def build_pipeline(
+    config: PipelineConfig, tasks: list[InputTask], output_dir: str, base_dir: str
+) -> list[PipelineStep]:
+    max_payload = next(
+        (s.max_payload_bytes for s in config.stages if s.step == "decode"), _DEFAULT_MAX_PAYLOAD_BYTES
+    )
+    # The reader truncates bodies just past the decoder's limit, so an oversized page is still
+    # recognised (and reported) as too large without holding all of it in memory.
+    steps: list[PipelineStep] = [WarcReader(tasks, max_payload_bytes=max_payload + 1)]
+    unrecorded: set[str] = set()
+    for stage in config.stages:
+        if stage.step == "quality":
+            steps.append(QualityFilter(stage, base_dir=base_dir))
+            continue
+        steps.append(STEPS[stage.step](stage))
+        if stage.step == "predetect" and not stage.write_skipped:
+            unrecorded.add("predetect")
+    steps.append(CorpusParquetWriter(output_dir, config.output, frozenset(unrecorded)))
+    return steps

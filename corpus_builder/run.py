@@ -1,0 +1,117 @@
+"""`corpus-build run`: config → tasks → steps → executor → manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from datatrove.io import get_datafolder
+
+from corpus_builder.config.loader import load_config
+from corpus_builder.config.models import PipelineConfig
+from corpus_builder.executors.local import LocalExecutor, RunResult
+from corpus_builder.manifest import build_manifest, write_manifest
+from corpus_builder.pipeline.registry import build_pipeline
+from corpus_builder.sources.tasks import InputTask, build_tasks
+
+RUN_IDENTITY = "_logs/run_identity.json"
+
+
+class RunError(Exception):
+    """The run cannot start or did not finish; the message says why."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    inputs: list[str] | None = None
+    output: str | None = None
+    workers: int | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    output_dir: str
+    tasks: int
+    result: RunResult
+    manifest: dict[str, Any]
+
+
+def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig:
+    update: dict[str, Any] = {}
+    if options.output:
+        update["output"] = config.output.model_copy(update={"dir": options.output})
+    if options.workers:
+        update["executor"] = config.executor.model_copy(update={"workers": options.workers})
+    if options.limit:
+        update["sources"] = [s.model_copy(update={"limit": options.limit}) for s in config.sources]
+    return config.model_copy(update=update)
+
+
+def identity(config: PipelineConfig, tasks: list[InputTask]) -> tuple[dict[str, Any], str]:
+    """The part of the config that decides the output, and its hash (workers and paths excluded)."""
+    described = config.model_dump(mode="json", exclude={"output": {"dir"}, "executor": True})
+    payload = orjson.dumps(
+        {"config": described, "inputs": [[t.source, t.path, t.snapshot, t.limit] for t in tasks]},
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return described, hashlib.sha256(payload).hexdigest()
+
+
+def _local_size(tasks: list[InputTask]) -> int | None:
+    try:
+        return sum(os.path.getsize(t.path) for t in tasks)
+    except OSError:
+        return None
+
+
+def _claim_output(output_dir: str, config_sha256: str) -> None:
+    folder = get_datafolder(output_dir)
+    try:
+        folder.makedirs("_logs", exist_ok=True)
+        if folder.exists(RUN_IDENTITY):
+            with folder.open(RUN_IDENTITY, "rb") as f:
+                previous = orjson.loads(f.read()).get("config_sha256")
+            if previous != config_sha256:
+                raise RunError(
+                    f"{output_dir} holds the output of a different configuration or input list; "
+                    "choose another --output or remove it"
+                )
+            return
+        with folder.open(RUN_IDENTITY, "wb") as f:
+            f.write(orjson.dumps({"config_sha256": config_sha256}))
+    except OSError as exc:
+        raise RunError(f"cannot write to output directory {output_dir}: {exc}") from None
+
+
+def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
+    config = apply_options(load_config(config_path), options)
+    base_dir = str(Path(config_path).resolve().parent)
+    tasks = build_tasks(config, base_dir, options.inputs)
+    described, config_sha256 = identity(config, tasks)
+    output_dir = config.output.dir
+    steps = build_pipeline(config, tasks, output_dir, base_dir)
+    _claim_output(output_dir, config_sha256)
+    executor = LocalExecutor(
+        steps,
+        tasks=len(tasks),
+        workers=config.executor.workers,
+        logging_dir=f"{output_dir.rstrip('/')}/_logs",
+        describe_rank=lambda rank: tasks[rank].path,
+        total_bytes=_local_size(tasks),
+    )
+    result = executor.run()
+    if result.failures:
+        failed = ", ".join(f"{rank} ({tasks[rank].path})" for rank in sorted(result.failures))
+        raise RunError(
+            f"{len(result.failures)} of {len(tasks)} tasks failed: {failed}; logs in {output_dir}/_logs/logs/. "
+            "Rerun the same command to retry only the unfinished tasks."
+        )
+    folder = get_datafolder(output_dir)
+    manifest = build_manifest(folder, described, config_sha256, tasks)
+    write_manifest(folder, manifest)
+    return RunOutcome(output_dir, len(tasks), result, manifest)

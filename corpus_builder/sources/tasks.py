@@ -1,0 +1,72 @@
+"""Turn the `sources:` of a pipeline into the ordered list of input files, one task each.
+
+One task per input file keeps outputs independent of the worker count: task N always reads the same
+file and writes the same shards, however many processes run the tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from corpus_builder.config.models import PipelineConfig, SourceConfig
+from corpus_builder.sources.remote import expand_inputs, read_path_list
+
+
+@dataclass(frozen=True, slots=True)
+class InputTask:
+    rank: int
+    source: str
+    path: str
+    snapshot: str | None
+    limit: int | None
+
+
+class SourceError(Exception):
+    pass
+
+
+def _snapshot_entry(source: SourceConfig, base_dir: str) -> dict:
+    manifest_path = Path(base_dir) / source.manifest
+    try:
+        manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise SourceError(f"source {source.name}: cannot read manifest {manifest_path}: {exc}") from None
+    entry = (manifest.get("snapshots") or {}).get(source.snapshot)
+    if not entry:
+        raise SourceError(f"source {source.name}: snapshot {source.snapshot} is not in {manifest_path}")
+    return entry
+
+
+def source_paths(source: SourceConfig, base_dir: str, override: list[str] | None = None) -> list[str]:
+    if override:
+        paths = expand_inputs(override, base_dir=None)
+    elif source.paths:
+        paths = expand_inputs(source.paths, base_dir=base_dir)
+    else:
+        path_list, base_url = source.path_list, source.base_url
+        if path_list is None:
+            entry = _snapshot_entry(source, base_dir)
+            path_list, base_url = entry["path_list"], base_url or entry.get("base_url")
+        elif "://" not in path_list:
+            path_list = str(Path(base_dir) / path_list)
+        paths = read_path_list(path_list, base_url=base_url)
+    if source.max_files:
+        paths = paths[: source.max_files]
+    if not paths:
+        raise SourceError(f"source {source.name}: no input files")
+    return paths
+
+
+def build_tasks(
+    config: PipelineConfig, base_dir: str, input_override: list[str] | None = None
+) -> list[InputTask]:
+    if input_override and len(config.sources) > 1:
+        raise SourceError("--input needs a pipeline with exactly one source")
+    tasks: list[InputTask] = []
+    for source in config.sources:
+        for path in source_paths(source, base_dir, input_override):
+            tasks.append(InputTask(len(tasks), source.name, path, source.snapshot, source.limit))
+    return tasks

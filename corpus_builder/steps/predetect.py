@@ -1,0 +1,36 @@
+"""Predetect step: drop pages that show no sign of Japanese before paying for extraction."""
+
+from __future__ import annotations
+
+from datatrove.data import Document
+
+from corpus_builder.config.models import PredetectStage
+from corpus_builder.pipeline.document import HTML
+from corpus_builder.pipeline.step import DocumentStep
+from corpus_builder.text.predetect import PredetectSettings, japanese_signal
+
+NOT_JAPANESE = "no_japanese_signal"
+
+
+class JapanesePredetector(DocumentStep):
+    type = "🔎 PREDETECT"
+    name = "predetect"
+    stage = "predetect"
+
+    def __init__(self, config: PredetectStage) -> None:
+        super().__init__()
+        self.settings = PredetectSettings(
+            head_chars=config.head_chars,
+            min_kana=config.min_kana,
+            use_lang_attribute=config.use_lang_attribute,
+            use_http_language=config.use_http_language,
+            use_title=config.use_title,
+        )
+        self.write_skipped = config.write_skipped
+
+    def process(self, doc: Document) -> str | None:
+        signal = japanese_signal(doc.metadata[HTML], doc.metadata.get("content_language"), self.settings)
+        if signal is None:
+            return NOT_JAPANESE
+        self.stat_update(f"signal.{signal}")
+        return None

@@ -1,0 +1,88 @@
+"""Main-content extraction from HTML with trafilatura or resiliparse, under a time limit."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+Engine = Literal["trafilatura", "resiliparse"]
+
+
+class ExtractionTimeout(BaseException):
+    """Raised from a SIGALRM handler. A BaseException, so that an extractor's own
+    `except Exception` cannot swallow it and keep running past the limit."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    # SIGALRM only works in the main thread; pipeline tasks run there (local pool workers and Ray
+    # tasks alike). Elsewhere the limit cannot be enforced and the extractor runs unbounded.
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _expire(signum: int, frame: object) -> None:
+        raise ExtractionTimeout
+
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractSettings:
+    engine: Engine = "trafilatura"
+    include_tables: bool = False
+    favor: Literal["balanced", "precision", "recall"] = "balanced"
+
+
+def _trafilatura(settings: ExtractSettings) -> Callable[[str], str]:
+    import trafilatura
+
+    def run(html: str) -> str:
+        # deduplicate=False: trafilatura's duplicate cache lives for the whole process, which would make
+        # a page's text depend on which pages the same worker saw before it.
+        text = trafilatura.extract(
+            html,
+            output_format="txt",
+            include_comments=False,
+            include_tables=settings.include_tables,
+            include_images=False,
+            include_links=False,
+            deduplicate=False,
+            favor_precision=settings.favor == "precision",
+            favor_recall=settings.favor == "recall",
+            with_metadata=False,
+        )
+        return text or ""
+
+    return run
+
+
+def _resiliparse(settings: ExtractSettings) -> Callable[[str], str]:
+    from resiliparse.extract.html2text import extract_plain_text
+
+    def run(html: str) -> str:
+        return extract_plain_text(
+            html,
+            main_content=True,
+            alt_texts=False,
+            links=False,
+            list_bullets=True,
+            noscript=False,
+            skip_elements=None if settings.include_tables else ["table"],
+        )
+
+    return run
+
+
+def make_extractor(settings: ExtractSettings) -> Callable[[str], str]:
+    return {"trafilatura": _trafilatura, "resiliparse": _resiliparse}[settings.engine](settings)
