@@ -1,0 +1,322 @@
+"""Tests for corpus_builder.sources.warc: fixtures are built here with warcio's WARCWriter."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Callable
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
+
+JA_HTML = (
+    "<html><head><title>日本語</title></head><body><p>こんにちは、世界。吾輩は猫である。</p></body></html>"
+)
+JA_SJIS = JA_HTML.encode("shift_jis")
+
+
+def _html(i: int) -> bytes:
+    return f"<html><body><p>record number {i}</p></body></html>".encode()
+
+
+def _response(
+    w: WARCWriter,
+    uri: str,
+    body: bytes,
+    *,
+    ctype: str = "text/html; charset=utf-8",
+    extra: list[tuple[str, str]] | None = None,
+    raw_body: bytes | None = None,
+) -> None:
+    """Write a response record; ``raw_body`` is the on-the-wire body (chunked/compressed) if it differs."""
+    wire = raw_body if raw_body is not None else body
+    headers = [("Content-Type", ctype), *(extra or [])]
+    if not any(k.lower() == "transfer-encoding" for k, _ in headers):
+        headers.append(("Content-Length", str(len(wire))))
+    http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+    rec = w.create_warc_record(uri, "response", payload=io.BytesIO(wire), http_headers=http)
+    w.write_record(rec)
+
+
+def _build(parts: list[Callable[[WARCWriter], None]], *, gz: bool = True) -> tuple[bytes, list[int]]:
+    """Returns file bytes and the start offset of every part (plus the end offset)."""
+    out = io.BytesIO()
+    w = WARCWriter(out, gzip=gz)
+    offsets = []
+    for part in parts:
+        offsets.append(out.tell())
+        part(w)
+    offsets.append(out.tell())
+    return out.getvalue(), offsets
+
+
+def _plain_pages(n: int) -> list[Callable[[WARCWriter], None]]:
+    return [lambda w, i=i: _response(w, f"http://example.com/{i}", _html(i)) for i in range(n)]
+
+
+def _read(data: bytes, **kw: object) -> tuple[list[WarcRecord], list[WarcReadError]]:
+    items = list(iter_warc("mem.warc", open_fn=lambda _p: io.BytesIO(data), **kw))  # type: ignore[arg-type]
+    recs = [x for x in items if isinstance(x, WarcRecord)]
+    errs = [x for x in items if isinstance(x, WarcReadError)]
+    assert len(recs) + len(errs) == len(items)
+    return recs, errs
+
+
+def _uris(recs: list[WarcRecord]) -> list[str]:
+    return [r.target_uri for r in recs]
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_normal_records_fields_and_offsets_match_warcio(gz: bool) -> None:
+    parts = [
+        lambda w: _response(
+            w,
+            "http://example.jp/ja",
+            JA_SJIS,
+            ctype="text/html; charset=Shift_JIS",
+            extra=[("Content-Language", "ja")],
+        ),
+        *_plain_pages(3),
+    ]
+    data, _ = _build(parts, gz=gz)
+    recs, errs = _read(data)
+    assert errs == []
+    assert _uris(recs) == ["http://example.jp/ja"] + [f"http://example.com/{i}" for i in range(3)]
+    ja = recs[0]
+    assert ja.payload == JA_SJIS and ja.payload.decode(ja.http_charset or "") == JA_HTML
+    assert (ja.http_status, ja.content_type, ja.http_charset, ja.content_language) == (
+        200,
+        "text/html",
+        "shift_jis",
+        "ja",
+    )
+    assert ja.record_type == "response" and ja.record_id.startswith("urn:uuid:")
+    assert ja.date and ja.truncated is None and ja.warc_path == "mem.warc"
+    # offsets: equal to warcio's
+    expected = [
+        (it.get_record_offset(), rec.rec_headers.get_header("WARC-Record-ID").strip("<>"))
+        for it in [ArchiveIterator(io.BytesIO(data))]
+        for rec in it
+        if rec.rec_type == "response"
+    ]
+    assert [(r.offset, r.record_id) for r in recs] == expected
+
+
+def test_chunked_transfer_encoding_is_decoded() -> None:
+    body = JA_SJIS
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (body[:10], body[10:])) + b"0\r\n\r\n"
+    data, _ = _build(
+        [
+            lambda w: _response(
+                w, "http://c/", body, extra=[("Transfer-Encoding", "chunked")], raw_body=chunked
+            )
+        ]
+    )
+    recs, errs = _read(data)
+    assert errs == [] and recs[0].payload == body
+
+
+def test_gzip_content_encoding_is_decoded() -> None:
+    data, _ = _build(
+        [
+            lambda w: _response(
+                w, "http://g/", JA_SJIS, extra=[("Content-Encoding", "gzip")], raw_body=gzip.compress(JA_SJIS)
+            )
+        ]
+    )
+    recs, errs = _read(data)
+    assert errs == [] and recs[0].payload == JA_SJIS and recs[0].truncated is None
+
+
+def test_truncated_last_gzip_member() -> None:
+    data, offs = _build(_plain_pages(3))
+    recs, errs = _read(data[: offs[3] - 25])
+    assert _uris(recs) == ["http://example.com/0", "http://example.com/1"]
+    assert [(e.offset, e.reason) for e in errs] == [(offs[2], "truncated gzip member")]
+    assert errs[0].record_id is not None
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_garbage_between_records(gz: bool) -> None:
+    data, offs = _build(_plain_pages(4), gz=gz)
+    bad = data[: offs[2]] + b"\x00GARBAGE\r\nnot a record\r\n" * 3 + data[offs[2] :]
+    recs, errs = _read(bad)
+    assert _uris(recs) == [f"http://example.com/{i}" for i in range(4)]
+    assert len(errs) == 1 and errs[0].offset == offs[2]
+    assert "garbage" in errs[0].reason or "invalid WARC header" in errs[0].reason
+    # records after the garbage keep their true byte offsets
+    assert recs[3].offset == offs[3] + (len(bad) - len(data))
+
+
+def test_corrupt_gzip_member_in_the_middle() -> None:
+    data, offs = _build(_plain_pages(5))
+    bad = bytearray(data)
+    bad[offs[2] + 40 : offs[2] + 80] = b"\xff" * 40  # inside the deflate stream of record 2
+    recs, errs = _read(bytes(bad))
+    assert _uris(recs) == [
+        "http://example.com/0",
+        "http://example.com/1",
+        "http://example.com/3",
+        "http://example.com/4",
+    ]
+    assert [r.offset for r in recs] == [offs[0], offs[1], offs[3], offs[4]]
+    assert len(errs) == 1 and errs[0].offset == offs[2] and "corrupt gzip member" in errs[0].reason
+
+
+def test_member_cut_short_then_next_member() -> None:
+    data, offs = _build(_plain_pages(4))
+    bad = data[: offs[1] + 60] + data[offs[2] :]  # member 1 loses its tail, member 2 follows directly
+    recs, errs = _read(bad)
+    assert _uris(recs) == ["http://example.com/0", "http://example.com/2", "http://example.com/3"]
+    assert len(errs) == 1 and errs[0].offset == offs[1] and "gzip member" in errs[0].reason
+
+
+@pytest.mark.parametrize("gz", [True, False])
+@pytest.mark.parametrize("delta", [-30, +30])
+def test_wrong_content_length(gz: bool, delta: int) -> None:
+    data, offs = _build(_plain_pages(4), gz=gz)
+
+    def patch(segment: bytes) -> bytes:
+        head, sep, rest = segment.partition(b"\r\nContent-Length: ")
+        num, _, tail = rest.partition(b"\r\n")
+        return head + sep + str(int(num) + delta).encode() + b"\r\n" + tail
+
+    seg = data[offs[1] : offs[2]]
+    seg = gzip.compress(patch(gzip.decompress(seg))) if gz else patch(seg)
+    bad = data[: offs[1]] + seg + data[offs[2] :]
+    recs, errs = _read(bad)
+    assert _uris(recs) == ["http://example.com/0", "http://example.com/2", "http://example.com/3"]
+    assert len(errs) == 1 and errs[0].offset == offs[1]
+    assert "Content-Length mismatch" in errs[0].reason and errs[0].record_id
+
+
+@pytest.mark.parametrize("header", ["WARC-Record-ID", "WARC-Type"])
+def test_missing_required_header(header: str) -> None:
+    data, offs = _build(_plain_pages(3), gz=False)
+    seg = data[offs[1] : offs[2]]
+    start = seg.index(header.encode() + b":")
+    seg = seg[:start] + seg[seg.index(b"\r\n", start) + 2 :]
+    bad = data[: offs[1]] + seg + data[offs[2] :]
+    recs, errs = _read(bad)
+    assert _uris(recs) == ["http://example.com/0", "http://example.com/2"]
+    assert len(errs) == 1 and errs[0].offset == offs[1] and header in errs[0].reason
+
+
+def test_resource_record_and_binary_body() -> None:
+    binary = bytes(range(256)) * 8
+
+    def resource(w: WARCWriter) -> None:
+        rec = w.create_warc_record(
+            "file:///doc.txt",
+            "resource",
+            payload=io.BytesIO(JA_SJIS),
+            warc_content_type="text/plain; charset=shift_jis",
+        )
+        w.write_record(rec)
+
+    def binary_resp(w: WARCWriter) -> None:
+        _response(w, "http://b/img.png", binary, ctype="image/png")
+
+    data, offs = _build([resource, binary_resp])
+    recs, errs = _read(data)
+    assert errs == []
+    res, img = recs
+    assert (res.record_type, res.http_status, res.content_type, res.http_charset) == (
+        "resource",
+        None,
+        "text/plain",
+        "shift_jis",
+    )
+    assert res.payload == JA_SJIS and res.offset == offs[0]
+    assert img.payload == binary and img.content_type == "image/png" and img.http_charset is None
+
+
+def test_empty_file() -> None:
+    assert _read(b"") == ([], [])
+    assert _read(gzip.compress(b"")) == ([], [])
+
+
+def test_gzip_bomb_payload_is_bounded() -> None:
+    bomb = gzip.compress(b"\0" * (20 << 20), 9)  # 20 MB of zeros in ~20 KB
+    data, offs = _build(
+        [
+            *_plain_pages(1),
+            lambda w: _response(w, "http://bomb/", b"", extra=[("Content-Encoding", "gzip")], raw_body=bomb),
+            lambda w: _response(w, "http://after/", _html(9)),
+        ]
+    )
+    recs, errs = _read(data, max_payload_bytes=1 << 20)
+    assert _uris(recs) == ["http://example.com/0", "http://after/"]
+    assert len(errs) == 1 and errs[0].offset == offs[1] and "decompression bomb" in errs[0].reason
+
+
+def test_payload_over_max_is_cut_and_marked() -> None:
+    big = b"<p>" + b"x" * 300_000 + b"</p>"
+    data, _ = _build([lambda w: _response(w, "http://big/", big), *_plain_pages(1)])
+    recs, errs = _read(data, max_payload_bytes=100_000)
+    assert errs == []
+    assert recs[0].truncated == "length" and recs[0].payload == big[:100_000]
+    assert recs[1].truncated is None and recs[1].payload == _html(0)
+
+
+def test_record_types_filter_and_warc_truncated_header() -> None:
+    def truncated_resp(w: WARCWriter) -> None:
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        rec = w.create_warc_record("http://t/", "response", payload=io.BytesIO(b"<p>cut"), http_headers=http)
+        rec.rec_headers.add_header("WARC-Truncated", "time")
+        w.write_record(rec)
+
+    def request(w: WARCWriter) -> None:
+        http = StatusAndHeaders("GET / HTTP/1.1", [("Host", "t")], is_http_request=True)
+        w.write_record(
+            w.create_warc_record("http://t/", "request", payload=io.BytesIO(b""), http_headers=http)
+        )
+
+    data, _ = _build([request, truncated_resp])
+    recs, errs = _read(data)
+    assert errs == [] and len(recs) == 1 and recs[0].truncated == "time"
+    recs, _ = _read(data, record_types=("request",))
+    assert [r.record_type for r in recs] == ["request"]
+
+
+def test_local_path_and_non_seekable_stream(tmp_path: object) -> None:
+    import pathlib
+
+    data, offs = _build(_plain_pages(4))
+    bad = bytearray(data)
+    bad[offs[2] + 40 : offs[2] + 80] = b"\xff" * 40
+    p = pathlib.Path(str(tmp_path)) / "x.warc.gz"
+    p.write_bytes(bytes(bad))
+    recs, errs = [], []
+    for x in iter_warc(str(p)):
+        (recs if isinstance(x, WarcRecord) else errs).append(x)
+    assert len(recs) == 3 and len(errs) == 1
+
+    class NoSeek(io.RawIOBase):
+        def __init__(self, b: bytes) -> None:
+            self._b = io.BytesIO(b)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buf: bytearray) -> int:  # type: ignore[override]
+            d = self._b.read(len(buf))
+            buf[: len(d)] = d
+            return len(d)
+
+    # plain WARC on a non-seekable stream: fastwarc would panic on seek() without our wrapper
+    plain, _ = _build(_plain_pages(3), gz=False)
+    recs2 = list(iter_warc("ns", open_fn=lambda _p: NoSeek(plain)))  # type: ignore[arg-type,return-value]
+    assert [getattr(x, "target_uri", None) for x in recs2] == [f"http://example.com/{i}" for i in range(3)]
+
+    items = list(iter_warc("ns", open_fn=lambda _p: NoSeek(bytes(bad))))  # type: ignore[arg-type,return-value]
+    assert [getattr(x, "target_uri", None) for x in items] == [
+        "http://example.com/0",
+        "http://example.com/1",
+        None,
+        "http://example.com/3",
+    ]
