@@ -30,7 +30,9 @@ def run(
     pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML file.")],
     input: Annotated[
         list[str] | None,
-        typer.Option("--input", "-i", help="Run on these files/globs/URLs instead of the YAML's source paths."),
+        typer.Option(
+            "--input", "-i", help="Run on these files/globs/URLs instead of the YAML's source paths."
+        ),
     ] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Output directory or URL.")] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Parallel processes.")] = None,

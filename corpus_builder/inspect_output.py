@@ -52,10 +52,14 @@ def describe(path: str, sample_rows: int = 3) -> str:
             sample = pq.read_table(table_files[0]).slice(0, sample_rows)
             lines.append(f"sample rows ({table_files[0].name}):")
             for row in sample.to_pylist():
-                shown = {k: v for k, v in row.items() if k not in ("text", "quality_signals") and v is not None}
+                shown = {
+                    k: v for k, v in row.items() if k not in ("text", "quality_signals") and v is not None
+                }
                 lines.append(f"  {shown}")
                 if row.get("text"):
                     text = " ".join(str(row["text"]).split())
-                    lines.append(f"    text: {text[:_SAMPLE_CHARS]}{'…' if len(text) > _SAMPLE_CHARS else ''}")
+                    lines.append(
+                        f"    text: {text[:_SAMPLE_CHARS]}{'…' if len(text) > _SAMPLE_CHARS else ''}"
+                    )
         lines.append("")
     return "\n".join(lines).rstrip()

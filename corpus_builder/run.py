@@ -108,8 +108,8 @@ def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
     if result.failures:
         failed = ", ".join(f"{rank} ({tasks[rank].path})" for rank in sorted(result.failures))
         raise RunError(
-            f"{len(result.failures)} of {len(tasks)} tasks failed: {failed}; logs in {output_dir}/_logs/logs/. "
-            "Rerun the same command to retry only the unfinished tasks."
+            f"{len(result.failures)} of {len(tasks)} tasks failed: {failed}; "
+            f"logs in {output_dir}/_logs/logs/. Rerun the same command to retry only the unfinished tasks."
         )
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks)

@@ -121,9 +121,12 @@ class QualityStage(StrictModel):
     def _thresholds_fit_preset(self, info: ValidationInfo) -> QualityStage:
         from corpus_builder.quality.rules import load_preset
 
-        load_preset(resolve_preset(self.preset, (info.context or {}).get("base_dir"))).with_thresholds(
-            self.thresholds
-        )
+        try:
+            preset = load_preset(resolve_preset(self.preset, (info.context or {}).get("base_dir")))
+        except FileNotFoundError as exc:
+            # pydantic only reports ValueErrors as validation errors with a key path.
+            raise ValueError(str(exc)) from None
+        preset.with_thresholds(self.thresholds)
         return self
 
 

@@ -13,8 +13,8 @@ import multiprocessing
 import sys
 import threading
 import traceback
-from contextlib import nullcontext
 from collections.abc import Callable, MutableMapping
+from contextlib import nullcontext
 from copy import deepcopy
 from dataclasses import dataclass, field
 
@@ -36,8 +36,21 @@ class RunResult:
 _EXECUTOR: LocalExecutor | None = None
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the driver dies, so a killed run leaves no orphan still
+    writing into the output directory while its rerun starts."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def _init_worker(executor: LocalExecutor, shared: MutableMapping[str, int]) -> None:
     global _EXECUTOR
+    _die_with_parent()
     _EXECUTOR = executor
     progress.attach(shared)
 
@@ -100,8 +113,9 @@ class LocalExecutor(PipelineExecutor):
             return result
         with multiprocessing.Manager() if self.workers > 1 else nullcontext() as manager:
             shared: MutableMapping[str, int] = manager.dict() if manager else {}
-            display = ProgressDisplay(shared, total_tasks=self.tasks, done_before=result.skipped,
-                                      total_bytes=self.total_bytes)
+            display = ProgressDisplay(
+                shared, total_tasks=self.tasks, done_before=result.skipped, total_bytes=self.total_bytes
+            )
             stop = threading.Event()
             ticker = threading.Thread(target=display.loop, args=(stop,), daemon=True)
             ticker.start()
@@ -130,7 +144,9 @@ class LocalExecutor(PipelineExecutor):
             return
         # fork: workers inherit the built pipeline (models, rule sets) instead of rebuilding it.
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(self.workers, initializer=_init_worker, initargs=(self, shared), maxtasksperchild=64) as pool:
+        with ctx.Pool(
+            self.workers, initializer=_init_worker, initargs=(self, shared), maxtasksperchild=64
+        ) as pool:
             yield from pool.imap_unordered(_run_in_worker, ranks)
 
     def _merge_stats(self) -> None:

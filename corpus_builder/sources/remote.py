@@ -215,6 +215,8 @@ def expand_inputs(patterns: list[str], base_dir: str | None = None) -> list[str]
             p = os.path.expanduser(pat.removeprefix("file://"))
             if base_dir is not None and not os.path.isabs(p):
                 p = os.path.join(base_dir, p)
+            # Normalised so provenance columns show a clean path, not `pipelines/../samples/...`.
+            p = os.path.normpath(p)
             if glob.has_magic(p):
                 items = sorted(glob.glob(p, recursive=True))
             else:

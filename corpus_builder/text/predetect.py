@@ -40,9 +40,7 @@ def japanese_signal(html: str, content_language: str | None, settings: Predetect
         if title and _KANA.search(title.group(1)):
             return "title"
     # Kana rather than kanji: kanji alone cannot tell Japanese from Chinese.
-    kana = 0
-    for _ in _KANA.finditer(head):
-        kana += 1
-        if kana >= settings.min_kana:
+    for seen, _ in enumerate(_KANA.finditer(head), start=1):
+        if seen >= settings.min_kana:
             return "kana"
     return None

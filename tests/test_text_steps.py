@@ -1,0 +1,103 @@
+"""Pre-detection, extraction and language ID on pages written here."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from corpus_builder.text.extract import ExtractionTimeout, ExtractSettings, make_extractor, time_limit
+from corpus_builder.text.langid import LanguageIdentifier, LanguageModelError, bundled_model_path
+from corpus_builder.text.predetect import PredetectSettings, japanese_signal
+
+JA_BODY = (
+    "駅前の小さな図書館では、毎週土曜日に子ども向けの読み聞かせ会が開かれています。"
+    "参加した子どもたちは、絵本の続きを自分で考えて発表するのを楽しみにしているそうです。"
+    "館長は、地域の人が気軽に集まれる場所にしたいと話していました。"
+)
+EN_BODY = (
+    "The small library near the station holds a reading session for children every Saturday. "
+    "Children who take part enjoy inventing the rest of the story and telling it to the others. "
+    "The director said she wants the library to be a place where neighbours can meet easily."
+)
+
+
+def page(body: str, *, lang: str | None = None, title: str = "Library news") -> str:
+    lang_attr = f' lang="{lang}"' if lang else ""
+    paragraphs = "".join(f"<p>{body}</p>" for _ in range(3))
+    return (
+        f"<!doctype html><html{lang_attr}><head><title>{title}</title></head><body>"
+        f"<nav><a href='/'>Home</a> | <a href='/about'>About</a></nav>"
+        f"<article><h1>{title}</h1>{paragraphs}</article><footer>© 2024 Example</footer></body></html>"
+    )
+
+
+SETTINGS = PredetectSettings()
+
+
+@pytest.mark.parametrize(
+    ("html", "content_language", "expected"),
+    [
+        (page(EN_BODY, lang="ja-JP"), None, "lang_attribute"),
+        (page(EN_BODY), "ja", "http_language"),
+        (page(EN_BODY, title="図書館だより"), None, "title"),
+        (page(JA_BODY), None, "kana"),
+        (page(EN_BODY, lang="en"), None, None),
+        (
+            page("北京图书馆每周六为儿童举办故事会。孩子们喜欢自己编写故事的结局并讲给大家听。", lang="zh"),
+            None,
+            None,
+        ),
+    ],
+)
+def test_predetect_signals(html: str, content_language: str | None, expected: str | None) -> None:
+    assert japanese_signal(html, content_language, SETTINGS) == expected
+
+
+def test_predetect_only_scans_the_head() -> None:
+    html = "<html><body>" + "x" * 10_000 + JA_BODY * 3 + "</body></html>"
+    assert japanese_signal(html, None, PredetectSettings(head_chars=8192)) is None
+    assert japanese_signal(html, None, PredetectSettings(head_chars=20_000)) == "kana"
+
+
+def test_predetect_signals_can_be_switched_off() -> None:
+    html = page(EN_BODY, lang="ja")
+    assert japanese_signal(html, None, PredetectSettings(use_lang_attribute=False)) is None
+
+
+@pytest.mark.parametrize("engine", ["trafilatura", "resiliparse"])
+def test_extractors_keep_article_and_drop_navigation(engine: str) -> None:
+    extract = make_extractor(ExtractSettings(engine=engine))
+    text = extract(page(JA_BODY, lang="ja"))
+    assert "駅前の小さな図書館" in text
+    assert "About" not in text
+
+
+def test_trafilatura_output_does_not_depend_on_earlier_pages() -> None:
+    extract = make_extractor(ExtractSettings(engine="trafilatura"))
+    first = extract(page(JA_BODY, lang="ja"))
+    for _ in range(3):
+        assert extract(page(JA_BODY, lang="ja")) == first
+
+
+def test_time_limit_interrupts_a_slow_extractor() -> None:
+    started = time.monotonic()
+    with pytest.raises(ExtractionTimeout), time_limit(0.2):
+        while True:
+            time.sleep(0.01)
+    assert time.monotonic() - started < 2
+
+
+def test_langid_uses_the_bundled_model_and_is_newline_safe() -> None:
+    identifier = LanguageIdentifier()
+    assert identifier.model_path == str(bundled_model_path())
+    lang, score = identifier.predict(JA_BODY.replace("。", "。\n"))
+    assert lang == "ja" and score > 0.9
+    lang, score = identifier.predict(EN_BODY)
+    assert lang == "en" and score > 0.9
+    assert identifier.predict(" \n\t") == ("und", 0.0)
+
+
+def test_langid_missing_model_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(LanguageModelError, match="not found"):
+        LanguageIdentifier(str(tmp_path / "lid.176.bin"))
