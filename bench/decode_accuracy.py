@@ -22,8 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corpus_builder.text.decode import decode_html, normalize_charset  # noqa: E402
 
 CJK_FOLDERS: tuple[str, ...] = (
-    "SHIFT_JIS", "CP932", "EUC-JP", "iso-2022-jp", "GB2312", "Big5", "EUC-KR", "CP949",
-    "iso-2022-kr", "Johab", "EUC-TW",
+    "SHIFT_JIS",
+    "CP932",
+    "EUC-JP",
+    "iso-2022-jp",
+    "GB2312",
+    "Big5",
+    "EUC-KR",
+    "CP949",
+    "iso-2022-kr",
+    "Johab",
+    "EUC-TW",
 )
 
 # Folder names that must not go through the WHATWG table: the UTF-16/32 folders hold files with
@@ -112,8 +121,10 @@ def run_folder(folder: Path, repeat: int) -> Row:
         if matches(page.text, truth):
             row.correct += 1
         else:
-            row.misses.append(f"{folder.name}/{path.name}: got {page.charset} via {page.method}; "
-                              f"{first_difference(page.text, truth)}")
+            row.misses.append(
+                f"{folder.name}/{path.name}: got {page.charset} via {page.method}; "
+                f"{first_difference(page.text, truth)}"
+            )
     return row
 
 

@@ -121,8 +121,11 @@ MISLABELLED: list[tuple[str, str, str, str | None, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("text", "codec", "http", "markup"), [c[1:] for c in CORRECTLY_DECLARED],
-                         ids=[c[0] for c in CORRECTLY_DECLARED])
+@pytest.mark.parametrize(
+    ("text", "codec", "http", "markup"),
+    [c[1:] for c in CORRECTLY_DECLARED],
+    ids=[c[0] for c in CORRECTLY_DECLARED],
+)
 def test_correct_declaration(text: str, codec: str, http: str | None, markup: str) -> None:
     page = decode_html(markup.encode(codec), http)
     assert text in page.text
@@ -139,8 +142,11 @@ def test_no_declaration(text: str, codec: str) -> None:
     assert page.method == ("utf8" if codec == "utf-8" else "detected")
 
 
-@pytest.mark.parametrize(("text", "codec", "http", "markup", "method"), [c[1:] for c in MISLABELLED],
-                         ids=[c[0] for c in MISLABELLED])
+@pytest.mark.parametrize(
+    ("text", "codec", "http", "markup", "method"),
+    [c[1:] for c in MISLABELLED],
+    ids=[c[0] for c in MISLABELLED],
+)
 def test_wrong_or_conflicting_declaration(
     text: str, codec: str, http: str | None, markup: str, method: str
 ) -> None:
@@ -254,7 +260,7 @@ _rng = random.Random(1234)
         (b"\xfe\xff\xd8", None),
         (b"\x1b$B\xff\xfe", "iso-2022-jp"),
         (b"\x1b$)C\x0e\x7f\x7f", None),
-        (b"<meta charset=\"\xff\xfe\">\x81", None),
+        (b'<meta charset="\xff\xfe">\x81', None),
         (b"<?xml version='1.0' encoding='x-no-such-codec'?>\x90\x90", "bogus-label"),
         (bytes(range(256)) * 20, "gb18030"),
     ],
