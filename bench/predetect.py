@@ -117,6 +117,7 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=2000, help="total records in the mix")
     parser.add_argument("--ja-share", type=float, default=0.05)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the WARCs and outputs")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-predetect-"))
@@ -173,7 +174,10 @@ def main() -> int:
         if lost:
             print(f"\nmissed by predetect: {sorted(lost)[:10]}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"kept work dir {work}")
     return 0
 
 
