@@ -86,7 +86,7 @@ def build_manifest(
         "config_sha256": config_sha256,
         "config": config,
         "inputs": [
-            {"task": t.rank, "source": t.source, "path": t.path, "snapshot": t.snapshot} for t in tasks
+            {"task": t.rank, "source": t.source, "path": t.label, "snapshot": t.snapshot} for t in tasks
         ],
         "totals": summarise_counts(task_counts),
         "outputs": outputs,

@@ -56,7 +56,7 @@ def identity(config: PipelineConfig, tasks: list[InputTask]) -> tuple[dict[str, 
     """The part of the config that decides the output, and its hash (workers and paths excluded)."""
     described = config.model_dump(mode="json", exclude={"output": {"dir"}, "executor": True})
     payload = orjson.dumps(
-        {"config": described, "inputs": [[t.source, t.path, t.snapshot, t.limit] for t in tasks]},
+        {"config": described, "inputs": [[t.source, t.label, t.snapshot, t.limit] for t in tasks]},
         option=orjson.OPT_SORT_KEYS,
     )
     return described, hashlib.sha256(payload).hexdigest()
@@ -93,7 +93,9 @@ def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
     base_dir = str(Path(config_path).resolve().parent)
     tasks = build_tasks(config, base_dir, options.inputs)
     described, config_sha256 = identity(config, tasks)
-    output_dir = config.output.dir
+    # Absolute before fsspec sees it: fsspec caches folder objects by the string they were made from,
+    # so a relative path would keep pointing at the first working directory it was resolved in.
+    output_dir = config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
     steps = build_pipeline(config, tasks, output_dir, base_dir)
     _claim_output(output_dir, config_sha256)
     executor = LocalExecutor(
@@ -101,12 +103,12 @@ def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
         tasks=len(tasks),
         workers=config.executor.workers,
         logging_dir=f"{output_dir.rstrip('/')}/_logs",
-        describe_rank=lambda rank: tasks[rank].path,
+        describe_rank=lambda rank: tasks[rank].label,
         total_bytes=_local_size(tasks),
     )
     result = executor.run()
     if result.failures:
-        failed = ", ".join(f"{rank} ({tasks[rank].path})" for rank in sorted(result.failures))
+        failed = ", ".join(f"{rank} ({tasks[rank].label})" for rank in sorted(result.failures))
         raise RunError(
             f"{len(result.failures)} of {len(tasks)} tasks failed: {failed}; "
             f"logs in {output_dir}/_logs/logs/. Rerun the same command to retry only the unfinished tasks."
@@ -114,4 +116,4 @@ def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks)
     write_manifest(folder, manifest)
-    return RunOutcome(output_dir, len(tasks), result, manifest)
+    return RunOutcome(config.output.dir, len(tasks), result, manifest)

@@ -148,3 +148,23 @@ def test_inspect_shows_schema_counts_and_rows(single_worker_run: Path) -> None:
     assert "== documents:" in result.output and "== excluded:" in result.output
     assert "lang_score:float" in result.output
     assert "text: " in result.output
+
+
+def test_output_does_not_depend_on_where_the_checkout_lives(
+    sample_inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digests = []
+    for place in ("a", "b/deeper"):
+        checkout = tmp_path / place
+        (checkout / "samples").mkdir(parents=True)
+        for warc in sample_inputs.glob("*.warc.gz"):
+            (checkout / "samples" / warc.name).write_bytes(warc.read_bytes())
+        monkeypatch.chdir(checkout)
+        pipeline = write_pipeline(checkout / "p.yaml", Path("samples"), Path("out"))
+        result = CliRunner().invoke(app, ["run", "p.yaml"])
+        assert result.exit_code == 0, result.output
+        assert pipeline.exists()
+        digests.append(output_digests(checkout / "out"))
+    assert digests[0] == digests[1]
+    warc_paths = {row["warc_path"] for row in _rows(tmp_path / "a" / "out", "documents/*/*.parquet")}
+    assert warc_paths <= {f"samples/sample-0000{i}.warc.gz" for i in range(3)}

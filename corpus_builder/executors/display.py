@@ -51,18 +51,21 @@ class ProgressDisplay:
                 time.sleep(0.01)
         return Counter()
 
-    def line(self) -> str:
+    def _eta(self, done_bytes: int, elapsed: float) -> str:
+        if self.total_bytes and done_bytes:
+            fraction = min(done_bytes / self.total_bytes, 1.0)
+            if 0 < fraction < 1:
+                return f" | ETA {_duration(elapsed * (1 - fraction) / fraction)}"
+        elif self.done_before < self.done < self.total_tasks:
+            per_task = elapsed / (self.done - self.done_before)
+            return f" | ETA {_duration(per_task * (self.total_tasks - self.done))}"
+        return ""
+
+    def line(self, final: bool = False) -> str:
         counts = self._counts()
         elapsed = max(time.monotonic() - self.started, 1e-6)
         rate = counts["records"] / elapsed
-        eta = ""
-        if self.total_bytes and counts["bytes"]:
-            fraction = min(counts["bytes"] / self.total_bytes, 1.0)
-            if 0 < fraction < 1:
-                eta = f" | ETA {_duration(elapsed * (1 - fraction) / fraction)}"
-        elif self.done > self.done_before and self.done < self.total_tasks:
-            per_task = elapsed / (self.done - self.done_before)
-            eta = f" | ETA {_duration(per_task * (self.total_tasks - self.done))}"
+        eta = "" if final else self._eta(counts["bytes"], elapsed)
         failed = f" ({self.failed} failed)" if self.failed else ""
         return (
             f"tasks {self.done}/{self.total_tasks}{failed} | records {counts['records']:,} ({rate:,.0f}/s)"
@@ -83,6 +86,6 @@ class ProgressDisplay:
         sys.stderr.flush()
 
     def final(self) -> None:
-        text = self.line()
+        text = self.line(final=True)
         sys.stderr.write(("\r\x1b[2K" if self.tty else "") + text + "\n")
         sys.stderr.flush()

@@ -6,6 +6,7 @@ file and writes the same shards, however many processes run the tasks.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +20,19 @@ from corpus_builder.sources.remote import expand_inputs, read_path_list
 class InputTask:
     rank: int
     source: str
-    path: str
+    path: str  # what the reader opens: a URL or an absolute path
+    label: str  # what provenance records: the URL, or the path relative to the working directory
     snapshot: str | None
     limit: int | None
+
+
+def provenance_label(path: str) -> str:
+    """A URL as is; a local file relative to the working directory when it lies below it, so that
+    outputs made from the same checkout name their inputs the same wherever the checkout is."""
+    if "://" in path:
+        return path
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 class SourceError(Exception):
@@ -68,5 +79,15 @@ def build_tasks(
     tasks: list[InputTask] = []
     for source in config.sources:
         for path in source_paths(source, base_dir, input_override):
-            tasks.append(InputTask(len(tasks), source.name, path, source.snapshot, source.limit))
+            absolute = path if "://" in path else os.path.abspath(path)
+            tasks.append(
+                InputTask(
+                    len(tasks),
+                    source.name,
+                    absolute,
+                    provenance_label(absolute),
+                    source.snapshot,
+                    source.limit,
+                )
+            )
     return tasks

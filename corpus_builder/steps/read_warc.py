@@ -33,7 +33,7 @@ class WarcReader(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         task = self.tasks[rank]
-        base = {"source": task.source, "snapshot": task.snapshot, "warc_path": task.path}
+        base = {"source": task.source, "snapshot": task.snapshot, "warc_path": task.label}
         records = 0
         last_offset = 0
         for item in iter_warc(task.path, open_fn=open_input, max_payload_bytes=self.max_payload_bytes):
@@ -42,7 +42,7 @@ class WarcReader(PipelineStep):
                 progress.add(errors=1)
                 doc = Document(
                     text="",
-                    id=document_id(task.path, item.record_id, item.offset),
+                    id=document_id(task.label, item.record_id, item.offset),
                     metadata={**base, "url": None, "record_id": item.record_id, "offset": item.offset},
                 )
                 doc.metadata[READ_ERROR] = item.reason
@@ -57,7 +57,7 @@ class WarcReader(PipelineStep):
             last_offset = item.offset
             doc = Document(
                 text="",
-                id=document_id(task.path, item.record_id, item.offset),
+                id=document_id(task.label, item.record_id, item.offset),
                 metadata={
                     **base,
                     "url": item.target_uri,
