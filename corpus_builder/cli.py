@@ -65,7 +65,7 @@ def run(
     errors = sum(totals["read_errors"].values())
     kept_text = ", ".join(f"{lang} {count:,}" for lang, count in kept.items()) or "none"
     typer.echo(
-        f"done: {outcome.tasks} tasks ({outcome.result.skipped} already complete) → {outcome.output_dir}\n"
+        f"done: {outcome.tasks} task(s) ({outcome.result.skipped} already complete) → {outcome.output_dir}\n"
         f"kept: {kept_text} | excluded: {excluded:,} | unreadable records: {errors:,}"
         + (f" (see {outcome.output_dir}/errors/)" if errors else "")
     )

@@ -12,6 +12,7 @@ from corpus_builder.executors.progress import summed
 
 _TTY_REFRESH_S = 0.5
 _LOG_EVERY_S = 30.0
+_ETA_AFTER_S = 3.0
 
 
 def _duration(seconds: float) -> str:
@@ -52,6 +53,8 @@ class ProgressDisplay:
         return Counter()
 
     def _eta(self, done_bytes: int, elapsed: float) -> str:
+        if elapsed < _ETA_AFTER_S:
+            return ""  # the first second's rate is mostly start-up cost
         if self.total_bytes and done_bytes:
             fraction = min(done_bytes / self.total_bytes, 1.0)
             if 0 < fraction < 1:
