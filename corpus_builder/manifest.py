@@ -17,6 +17,7 @@ from datatrove.io import DataFolder
 
 from corpus_builder import __version__
 from corpus_builder.sources.tasks import InputTask
+from corpus_builder.writers.atomic import atomic_open
 from corpus_builder.writers.schema import SCHEMA_VERSION
 
 MANIFEST_NAME = "manifest.json"
@@ -95,6 +96,5 @@ def build_manifest(
 
 def write_manifest(folder: DataFolder, manifest: dict[str, Any]) -> None:
     data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
-    with folder.open(MANIFEST_NAME + ".inprogress", "wb") as f:
+    with atomic_open(folder, MANIFEST_NAME) as f:
         f.write(data)
-    folder.mv(MANIFEST_NAME + ".inprogress", MANIFEST_NAME)

@@ -21,9 +21,8 @@ from datatrove.pipeline.base import PipelineStep
 from corpus_builder.config.models import OutputConfig
 from corpus_builder.executors.progress import progress
 from corpus_builder.pipeline.document import DROP_REASON, DROP_STAGE, READ_ERROR
+from corpus_builder.writers.atomic import IN_PROGRESS_SUFFIX, atomic_open
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA, ERROR_SCHEMA, EXCLUDED_SCHEMA
-
-IN_PROGRESS_SUFFIX = ".inprogress"
 
 
 def task_file(table: str, rank: int, lang: str | None = None) -> str:
@@ -169,7 +168,6 @@ class CorpusParquetWriter(PipelineStep):
             "chars": dict(sorted(chars.items())),
             "files": {path: writer.count for path, writer in sorted(tables.items())},
         }
-        with folder.open(f"counts/{rank:05d}.json" + IN_PROGRESS_SUFFIX, "wb") as f:
+        with atomic_open(folder, f"counts/{rank:05d}.json") as f:
             f.write(orjson.dumps(summary, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
-        folder.mv(f"counts/{rank:05d}.json" + IN_PROGRESS_SUFFIX, f"counts/{rank:05d}.json")
         progress.flush()
