@@ -12,9 +12,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from datatrove.data import Document, DocumentsPipeline
+from datatrove.io import DataFolder, get_datafolder
 from datatrove.pipeline.base import PipelineStep
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every phase may know about the run it belongs to."""
+
+    output_dir: str  # absolute local path or fsspec URL; every phase reads and writes below it
+    seed: int
+    workers: int
+
+    def folder(self) -> DataFolder:
+        return get_datafolder(self.output_dir)
 
 
 class Phase(ABC):
@@ -29,8 +43,11 @@ class Phase(ABC):
     def run_task(self, rank: int, step: PipelineStep) -> None:
         """Do task `rank`; count things with `step.stat_update(...)`."""
 
-    def finish(self) -> None:  # noqa: B027 - optional hook
-        """Called once in the driver after every task succeeded (e.g. to decide on another round)."""
+    def finish(self) -> list[Phase]:
+        """Called in the driver once every task succeeded (again on a resumed run, so it must be a
+        pure function of the outputs). Returns follow-up phases to run next, e.g. another round of
+        an iterative algorithm; their names must be deterministic (`dedup.cc.round-03`)."""
+        return []
 
 
 class PhaseStep(PipelineStep):
