@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ from corpus_builder.config.loader import load_config
 from corpus_builder.config.models import PipelineConfig
 from corpus_builder.executors.local import LocalExecutor, RunResult
 from corpus_builder.manifest import build_manifest, write_manifest
+from corpus_builder.phases.base import Phase, PhaseStep, RunContext
 from corpus_builder.pipeline.registry import build_pipeline
 from corpus_builder.sources.tasks import InputTask, build_tasks
 
 RUN_IDENTITY = "_logs/run_identity.json"
+DOCUMENTS_PHASE = "documents"
 
 
 class RunError(Exception):
@@ -88,6 +91,20 @@ def _claim_output(output_dir: str, config_sha256: str) -> None:
         raise RunError(f"cannot write to output directory {output_dir}: {exc}") from None
 
 
+def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[int], str]) -> None:
+    if result.failures:
+        failed = ", ".join(f"{rank} ({describe(rank)})" for rank in sorted(result.failures))
+        raise RunError(
+            f"phase {phase}: {len(result.failures)} task(s) failed: {failed}; logs in "
+            f"{output_dir}/_logs/{phase}/logs/. Rerun the same command to retry only the unfinished tasks."
+        )
+
+
+def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
+    """The shard-level phases after the document phase, in the order they must run."""
+    return []
+
+
 def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
     config = apply_options(load_config(config_path), options)
     base_dir = str(Path(config_path).resolve().parent)
@@ -96,23 +113,32 @@ def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
     # Absolute before fsspec sees it: fsspec caches folder objects by the string they were made from,
     # so a relative path would keep pointing at the first working directory it was resolved in.
     output_dir = config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
+    ctx = RunContext(output_dir=output_dir, seed=config.seed, workers=config.executor.workers)
     steps = build_pipeline(config, tasks, output_dir, base_dir)
+    phases = later_phases(config, ctx)
     _claim_output(output_dir, config_sha256)
+    logs = f"{output_dir.rstrip('/')}/_logs"
     executor = LocalExecutor(
         steps,
         tasks=len(tasks),
         workers=config.executor.workers,
-        logging_dir=f"{output_dir.rstrip('/')}/_logs",
+        logging_dir=f"{logs}/{DOCUMENTS_PHASE}",
         describe_rank=lambda rank: tasks[rank].label,
         total_bytes=_local_size(tasks),
     )
     result = executor.run()
-    if result.failures:
-        failed = ", ".join(f"{rank} ({tasks[rank].label})" for rank in sorted(result.failures))
-        raise RunError(
-            f"{len(result.failures)} of {len(tasks)} tasks failed: {failed}; "
-            f"logs in {output_dir}/_logs/logs/. Rerun the same command to retry only the unfinished tasks."
-        )
+    _check(result, DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
+    while phases:
+        phase = phases.pop(0)
+        phase_result = LocalExecutor(
+            [PhaseStep(phase)],
+            tasks=phase.num_tasks(),
+            workers=config.executor.workers,
+            logging_dir=f"{logs}/{phase.name}",
+            label=phase.name,
+        ).run()
+        _check(phase_result, phase.name, output_dir, str)
+        phases[0:0] = phase.finish()
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks)
     write_manifest(folder, manifest)

@@ -66,7 +66,7 @@ def reference(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 
 def _completed(output: Path, count: int) -> Callable[[], bool]:
-    return lambda: len(list((output / "_logs" / "completions").glob("*"))) >= count
+    return lambda: len(list((output / "_logs" / "documents" / "completions").glob("*"))) >= count
 
 
 def _writing(output: Path) -> Callable[[], bool]:

@@ -26,8 +26,14 @@ def _duration(seconds: float) -> str:
 
 class ProgressDisplay:
     def __init__(
-        self, shared: Mapping[str, int], total_tasks: int, done_before: int, total_bytes: int | None
+        self,
+        shared: Mapping[str, int],
+        total_tasks: int,
+        done_before: int,
+        total_bytes: int | None,
+        label: str = "",
     ) -> None:
+        self.label = label
         self.shared = shared
         self.total_tasks = total_tasks
         self.done = done_before
@@ -70,6 +76,8 @@ class ProgressDisplay:
         rate = counts["records"] / elapsed
         eta = "" if final else self._eta(counts["bytes"], elapsed)
         failed = f" ({self.failed} failed)" if self.failed else ""
+        if self.label:  # a shard-level phase: its tasks are the only meaningful count
+            return f"{self.label}: tasks {self.done}/{self.total_tasks}{failed} | {_duration(elapsed)}{eta}"
         return (
             f"tasks {self.done}/{self.total_tasks}{failed} | records {counts['records']:,} ({rate:,.0f}/s)"
             f" | kept {counts['kept']:,} | excluded {counts['excluded']:,} | read errors {counts['errors']:,}"

@@ -69,12 +69,14 @@ class LocalExecutor(PipelineExecutor):
         logging_dir: str,
         describe_rank: Callable[[int], str] = str,
         total_bytes: int | None = None,
+        label: str = "",
     ) -> None:
         super().__init__(pipeline, logging_dir=logging_dir, skip_completed=True)
         self.tasks = tasks
         self.workers = max(1, min(workers, tasks))
         self.describe_rank = describe_rank
         self.total_bytes = total_bytes
+        self.label = label
 
     @property
     def world_size(self) -> int:
@@ -114,7 +116,11 @@ class LocalExecutor(PipelineExecutor):
         with multiprocessing.Manager() if self.workers > 1 else nullcontext() as manager:
             shared: MutableMapping[str, int] = manager.dict() if manager else {}
             display = ProgressDisplay(
-                shared, total_tasks=self.tasks, done_before=result.skipped, total_bytes=self.total_bytes
+                shared,
+                total_tasks=self.tasks,
+                done_before=result.skipped,
+                total_bytes=self.total_bytes,
+                label=self.label,
             )
             stop = threading.Event()
             ticker = threading.Thread(target=display.loop, args=(stop,), daemon=True)
