@@ -39,15 +39,22 @@ def run(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Read at most N records from each input file.")
     ] = None,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="local or ray (overrides the YAML's executor.kind).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address; default: private local Ray.")
+    ] = None,
 ) -> None:
     """Run a pipeline; rerunning the same command resumes, redoing only unfinished tasks."""
+    from corpus_builder.executors.ray import RayResourceError
     from corpus_builder.run import RunError, RunOptions, run_pipeline
     from corpus_builder.sources.tasks import SourceError
     from corpus_builder.text.langid import LanguageModelError
 
     try:
-        outcome = run_pipeline(pipeline, RunOptions(input or None, output, workers, limit))
-    except (ConfigError, SourceError, LanguageModelError, FileNotFoundError) as exc:
+        outcome = run_pipeline(pipeline, RunOptions(input or None, output, workers, limit, executor, address))
+    except (ConfigError, SourceError, LanguageModelError, FileNotFoundError, RayResourceError) as exc:
         _fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
     except RunError as exc:
         _fail(str(exc), EXIT_FAILED)

@@ -13,8 +13,9 @@ import orjson
 from datatrove.io import get_datafolder
 
 from corpus_builder.config.loader import load_config
-from corpus_builder.config.models import PipelineConfig
+from corpus_builder.config.models import ExecutorConfig, PipelineConfig
 from corpus_builder.executors.local import LocalExecutor, RunResult
+from corpus_builder.executors.ray import RayExecutor, RaySettings, ray_session
 from corpus_builder.manifest import build_manifest, write_manifest
 from corpus_builder.phases.base import Phase, PhaseStep, RunContext
 from corpus_builder.pipeline.registry import build_pipeline
@@ -34,6 +35,8 @@ class RunOptions:
     output: str | None = None
     workers: int | None = None
     limit: int | None = None
+    executor: str | None = None
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,17 @@ def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig
     update: dict[str, Any] = {}
     if options.output:
         update["output"] = config.output.model_copy(update={"dir": options.output})
-    if options.workers:
-        update["executor"] = config.executor.model_copy(update={"workers": options.workers})
+    executor_update = {
+        key: value
+        for key, value in (
+            ("workers", options.workers),
+            ("kind", options.executor),
+            ("address", options.address),
+        )
+        if value
+    }
+    if executor_update:
+        update["executor"] = ExecutorConfig.model_validate(config.executor.model_dump() | executor_update)
     if options.limit:
         update["sources"] = [s.model_copy(update={"limit": options.limit}) for s in config.sources]
     return config.model_copy(update=update)
@@ -93,7 +105,9 @@ def _claim_output(output_dir: str, config_sha256: str) -> None:
 
 def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[int], str]) -> None:
     if result.failures:
-        failed = ", ".join(f"{rank} ({describe(rank)})" for rank in sorted(result.failures))
+        failed = "; ".join(
+            f"task {rank} ({describe(rank)}): {error}" for rank, error in sorted(result.failures.items())
+        )
         raise RunError(
             f"phase {phase}: {len(result.failures)} task(s) failed: {failed}; logs in "
             f"{output_dir}/_logs/{phase}/logs/. Rerun the same command to retry only the unfinished tasks."
@@ -105,8 +119,39 @@ def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
     return []
 
 
+def make_executor(
+    config: ExecutorConfig,
+    pipeline: list,
+    tasks: int,
+    logging_dir: str,
+    describe_rank: Callable[[int], str] = str,
+    label: str = "",
+    total_bytes: int | None = None,
+) -> LocalExecutor | RayExecutor:
+    if config.kind == "ray":
+        return RayExecutor(pipeline, tasks, logging_dir, ray_settings(config), describe_rank, label)
+    return LocalExecutor(pipeline, tasks, config.workers, logging_dir, describe_rank, total_bytes, label)
+
+
+def ray_settings(config: ExecutorConfig) -> RaySettings:
+    return RaySettings(
+        address=config.address,
+        cpus_per_task=config.cpus_per_task,
+        memory_per_task_gb=config.memory_per_task_gb,
+        max_retries=config.max_retries,
+        task_timeout_s=config.task_timeout_s,
+    )
+
+
 def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
     config = apply_options(load_config(config_path), options)
+    if config.executor.kind == "ray":
+        with ray_session(ray_settings(config.executor), config.executor.workers):
+            return _run(config, config_path, options)
+    return _run(config, config_path, options)
+
+
+def _run(config: PipelineConfig, config_path: str | Path, options: RunOptions) -> RunOutcome:
     base_dir = str(Path(config_path).resolve().parent)
     tasks = build_tasks(config, base_dir, options.inputs)
     described, config_sha256 = identity(config, tasks)
@@ -118,24 +163,19 @@ def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
     phases = later_phases(config, ctx)
     _claim_output(output_dir, config_sha256)
     logs = f"{output_dir.rstrip('/')}/_logs"
-    executor = LocalExecutor(
+    result = make_executor(
+        config.executor,
         steps,
-        tasks=len(tasks),
-        workers=config.executor.workers,
-        logging_dir=f"{logs}/{DOCUMENTS_PHASE}",
+        len(tasks),
+        f"{logs}/{DOCUMENTS_PHASE}",
         describe_rank=lambda rank: tasks[rank].label,
         total_bytes=_local_size(tasks),
-    )
-    result = executor.run()
+    ).run()
     _check(result, DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
     while phases:
         phase = phases.pop(0)
-        phase_result = LocalExecutor(
-            [PhaseStep(phase)],
-            tasks=phase.num_tasks(),
-            workers=config.executor.workers,
-            logging_dir=f"{logs}/{phase.name}",
-            label=phase.name,
+        phase_result = make_executor(
+            config.executor, [PhaseStep(phase)], phase.num_tasks(), f"{logs}/{phase.name}", label=phase.name
         ).run()
         _check(phase_result, phase.name, output_dir, str)
         phases[0:0] = phase.finish()

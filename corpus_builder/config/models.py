@@ -156,8 +156,21 @@ class OutputConfig(StrictModel):
 
 
 class ExecutorConfig(StrictModel):
-    kind: Literal["local"] = "local"
-    workers: int = Field(default=1, gt=0, le=4096)
+    kind: Literal["local", "ray"] = "local"
+    workers: int = Field(
+        default=1, gt=0, le=4096, description="local: processes; ray: CPUs of a private local Ray."
+    )
+    address: str | None = Field(
+        default=None,
+        description="ray: cluster address (ray://host:10001 or host:6379). Unset: the job's cluster "
+        "under `ray job submit`, else a private local Ray.",
+    )
+    cpus_per_task: float = Field(default=1.0, gt=0, le=1024)
+    memory_per_task_gb: float | None = Field(default=None, gt=0, le=4096)
+    max_retries: int = Field(default=3, ge=0, le=100, description="ray: retries of a crashed/failed task.")
+    task_timeout_s: float | None = Field(
+        default=None, gt=0, description="ray: wall-clock limit per task; the task is killed and retried."
+    )
 
 
 class PipelineConfig(StrictModel):

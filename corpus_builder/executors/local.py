@@ -19,6 +19,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 
 from datatrove.executor.base import DistributedEnvVars, PipelineExecutor
+from datatrove.io import DataFolder
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.stats import PipelineStats
 
@@ -136,7 +137,7 @@ class LocalExecutor(PipelineExecutor):
                 stop.set()
                 ticker.join()
                 display.final()
-        self._merge_stats()
+        merge_stats(self.logging_dir)
         return result
 
     def _dispatch(self, ranks: list[int], shared: MutableMapping[str, int]):
@@ -155,10 +156,12 @@ class LocalExecutor(PipelineExecutor):
         ) as pool:
             yield from pool.imap_unordered(_run_in_worker, ranks)
 
-    def _merge_stats(self) -> None:
-        total = PipelineStats()
-        for path in sorted(self.logging_dir.list_files("stats")):
-            with self.logging_dir.open(path, "r") as f:
-                total += PipelineStats.from_json(json.load(f))
-        with self.logging_dir.open("stats.json", "w") as f:
-            total.save_to_disk(f)
+
+def merge_stats(logging_dir: DataFolder) -> None:
+    """Sum the per-task stats files of a phase into its `stats.json`."""
+    total = PipelineStats()
+    for path in sorted(logging_dir.list_files("stats")):
+        with logging_dir.open(path, "r") as f:
+            total += PipelineStats.from_json(json.load(f))
+    with logging_dir.open("stats.json", "w") as f:
+        total.save_to_disk(f)
