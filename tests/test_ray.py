@@ -6,6 +6,7 @@ is, so these tests need a loopback-only network namespace; `.ci/run` runs the wh
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -196,15 +197,11 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{dashboard}"
     finally:
         os.killpg(head.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             head.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         time.sleep(1)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(head.pid, signal.SIGKILL)  # whatever of the group outlived SIGTERM
-        except ProcessLookupError:
-            pass
 
 
 def test_ray_job_submit_matches_local(

@@ -195,8 +195,9 @@ class RayExecutor(PipelineExecutor):
                             file=sys.stderr,
                         )
                     else:
+                        limit = f"{self.settings.task_timeout_s:g}s"
                         result.failures[rank] = (
-                            f"timed out after {self.settings.task_timeout_s:g}s in each of {attempts[rank]} attempts"
+                            f"timed out after {limit} in each of {attempts[rank]} attempts"
                         )
                         print(
                             f"task {rank} ({self.describe_rank(rank)}) failed: {result.failures[rank]}",
@@ -221,7 +222,7 @@ class _DriverProgress:
         elapsed = max(time.monotonic() - started, 1e-6)
         finished = self.done_before + done
         eta = ""
-        if 0 < done and finished < self.total:
+        if done > 0 and finished < self.total:
             eta = f" | ETA {int(elapsed / done * (self.total - finished - running / 2))}s"
         rate = f" | {records / elapsed:,.0f} records/s" if records else ""
         return (
