@@ -19,13 +19,32 @@ from typing import Any
 
 import yaml
 
+from corpus_builder.quality import code as _code
+from corpus_builder.quality import fineweb2 as _fineweb2
+from corpus_builder.quality import hojichar as _hojichar
+from corpus_builder.quality import llmjp as _llmjp
+from corpus_builder.quality import ngword as _ngword
+from corpus_builder.quality.modifiers import MODIFIERS
 from corpus_builder.quality.swallow import swallow_signals
 
 SignalFunction = Callable[[str], dict[str, float]]
+SignalFactory = Callable[..., SignalFunction]
 
 # Registry of signal functions a preset can name in its ``signals:`` key.
 SIGNAL_FUNCTIONS: dict[str, SignalFunction] = {
     "swallow": swallow_signals,
+}
+
+# Registry of *configurable* signal functions: name -> factory(**options) -> signal function.
+# A preset passes the options under ``options: {<name>: {...}}`` (e.g. the path of a word list);
+# the factory's keyword defaults are used for options the preset does not give.  Built functions
+# are cached per process (one tagger / one compiled word list per worker), see ``bind_signals``.
+SIGNAL_FACTORIES: dict[str, SignalFactory] = {
+    "ngword": _ngword.make_ngword_signals,
+    "hojichar": _hojichar.make_hojichar_signals,
+    "llmjp": _llmjp.make_llmjp_signals,
+    "fineweb2": _fineweb2.make_fineweb2_signals,
+    "code": _code.make_code_signals,
 }
 
 # reject_if operator -> comparison; a document is rejected when ``op(value, threshold)`` holds.
@@ -38,7 +57,7 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
 
 FILTERS_ENV_VAR = "CORPUS_BUILDER_FILTERS"
 
-_PRESET_KEYS = frozenset({"name", "signals", "description", "rules"})
+_PRESET_KEYS = frozenset({"name", "signals", "description", "rules", "options", "modifiers"})
 _REQUIRED_PRESET_KEYS = frozenset({"name", "signals", "rules"})
 _RULE_KEYS = frozenset({"name", "signal", "reject_if", "threshold", "bounds", "source"})
 
@@ -91,21 +110,67 @@ class Verdict:
         return self.failed is None
 
 
+OptionItems = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+
+
+def freeze_options(options: Mapping[str, Mapping[str, Any]] | None) -> OptionItems:
+    """``{function: {key: value}}`` as sorted, hashable tuples (lists become tuples)."""
+    if not options:
+        return ()
+
+    def _freeze(value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return tuple(_freeze(v) for v in value)
+        if isinstance(value, dict):
+            return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+        return value
+
+    return tuple(
+        sorted(
+            (str(name), tuple(sorted((str(k), _freeze(v)) for k, v in opts.items())))
+            for name, opts in options.items()
+        )
+    )
+
+
 @dataclass(frozen=True)
 class RuleSet:
-    """An ordered list of rules over the signals of one registered signal function."""
+    """An ordered list of rules over the signals of one or more registered signal functions.
+
+    ``signals`` is one function name (the original form) or a tuple of names whose outputs are
+    merged in order; ``options`` configures the factories of :data:`SIGNAL_FACTORIES`;
+    ``modifiers`` names text modifiers (:data:`corpus_builder.quality.modifiers.MODIFIERS`) that a
+    step applies to the document before the rules (e.g. NFKC for ``hojichar``).
+    """
 
     name: str
-    signals: str
+    signals: str | tuple[str, ...]
     rules: tuple[Rule, ...]
+    options: OptionItems = ()
+    modifiers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.signals not in SIGNAL_FUNCTIONS:
-            raise ValueError(
-                f"rule set {self.name!r}: unknown signal function {self.signals!r}"
-                f" (registered: {sorted(SIGNAL_FUNCTIONS)})"
-            )
-        known = _signal_names(self.signals)
+        if isinstance(self.signals, list):
+            object.__setattr__(self, "signals", tuple(self.signals))
+        if isinstance(self.options, Mapping):
+            object.__setattr__(self, "options", freeze_options(self.options))
+        for function in self.signal_functions:
+            if function not in SIGNAL_FUNCTIONS and function not in SIGNAL_FACTORIES:
+                raise ValueError(
+                    f"rule set {self.name!r}: unknown signal function {function!r}"
+                    f" (registered: {sorted(SIGNAL_FUNCTIONS) + sorted(SIGNAL_FACTORIES)})"
+                )
+        for function, _ in self.options:
+            if function not in self.signal_functions:
+                raise ValueError(
+                    f"rule set {self.name!r}: options given for unused signal function {function!r}"
+                )
+        for modifier in self.modifiers:
+            if modifier not in MODIFIERS:
+                raise ValueError(
+                    f"rule set {self.name!r}: unknown modifier {modifier!r} (registered: {sorted(MODIFIERS)})"
+                )
+        known = _signal_names(self.signal_functions, self.options)
         seen: set[str] = set()
         for rule in self.rules:
             if rule.name in seen:
@@ -115,6 +180,10 @@ class RuleSet:
                 raise ValueError(
                     f"rule {rule.name!r}: unknown signal {rule.signal!r} for signal function {self.signals!r}"
                 )
+
+    @property
+    def signal_functions(self) -> tuple[str, ...]:
+        return (self.signals,) if isinstance(self.signals, str) else tuple(self.signals)
 
     def with_thresholds(self, overrides: Mapping[str, float]) -> RuleSet:
         """A copy with some thresholds replaced; ValueError names an unknown or out-of-bounds rule."""
@@ -128,20 +197,82 @@ class RuleSet:
         )
         return replace(self, rules=rules)
 
+    def with_options(self, overrides: Mapping[str, Mapping[str, Any]]) -> RuleSet:
+        """A copy with some factory options replaced (e.g. ``{"ngword": {"wordlist_path": ...}}``)."""
+        merged: dict[str, dict[str, Any]] = {name: dict(items) for name, items in self.options}
+        for function, opts in overrides.items():
+            if function not in self.signal_functions or function not in SIGNAL_FACTORIES:
+                raise ValueError(
+                    f"rule set {self.name!r}: no configurable signal function {function!r}"
+                    f" (configurable here: {[f for f in self.signal_functions if f in SIGNAL_FACTORIES]})"
+                )
+            merged.setdefault(function, {}).update(opts)
+        return replace(self, options=freeze_options(merged))
+
+    def compute_signals(self, text: str) -> dict[str, float]:
+        return bind_signals(self.signal_functions, self.options)(text)
+
     def evaluate(self, text: str) -> Verdict:
         # All signals are computed even when an early rule fails: the values are kept for reports
         # and re-tuning, and Swallow itself computes every statistic before deciding.
-        signals = SIGNAL_FUNCTIONS[self.signals](text)
+        signals = self.compute_signals(text)
         for rule in self.rules:
             if rule.rejects(signals[rule.signal]):
                 return Verdict(signals=signals, failed=rule.name)
         return Verdict(signals=signals, failed=None)
 
+    def apply_modifiers(self, text: str) -> tuple[str, dict[str, int]]:
+        """The preset's modifiers applied in order; returns the text and what each changed."""
+        counts: dict[str, int] = {}
+        for modifier in self.modifiers:
+            text, changed = MODIFIERS[modifier](text)
+            counts[modifier] = changed
+        return text, counts
+
 
 @cache
-def _signal_names(function_name: str) -> frozenset[str]:
+def _build_function(name: str, options: tuple[tuple[str, Any], ...]) -> SignalFunction:
+    if name in SIGNAL_FUNCTIONS:
+        if options:
+            raise ValueError(f"signal function {name!r} takes no options")
+        return SIGNAL_FUNCTIONS[name]
+    try:
+        return SIGNAL_FACTORIES[name](**dict(options))
+    except TypeError as exc:
+        raise ValueError(f"signal function {name!r}: bad options {dict(options)}: {exc}") from None
+
+
+@cache
+def bind_signals(functions: tuple[str, ...], options: OptionItems = ()) -> SignalFunction:
+    """One callable computing the merged signals of ``functions`` (cached per process)."""
+    by_name = dict(options)
+    bound = [_build_function(name, by_name.get(name, ())) for name in functions]
+    if len(bound) == 1:
+        return bound[0]
+
+    def merged(text: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for function in bound:
+            out.update(function(text))
+        return out
+
+    return merged
+
+
+@cache
+def _signal_names(functions: str | tuple[str, ...], options: OptionItems = ()) -> frozenset[str]:
     # Signal functions never raise and always return every key, so the empty text lists them.
-    return frozenset(SIGNAL_FUNCTIONS[function_name](""))
+    if isinstance(functions, str):
+        functions = (functions,)
+    by_name = dict(options)
+    names: set[str] = set()
+    for name in functions:
+        keys = set(_build_function(name, by_name.get(name, ()))(""))
+        clash = names & keys
+        if clash:
+            raise ValueError(f"signal function {name!r} repeats signal(s) {sorted(clash)}")
+        names |= keys
+    return frozenset(names)
 
 
 def presets_dirs() -> list[Path]:
@@ -184,12 +315,12 @@ def _load_preset_file(path: Path) -> RuleSet:
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: invalid YAML: {exc}") from exc
     try:
-        return _parse_preset(data)
+        return _parse_preset(data, base_dir=path.parent)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
 
 
-def _parse_preset(data: Any) -> RuleSet:
+def _parse_preset(data: Any, base_dir: Path | None = None) -> RuleSet:
     if not isinstance(data, dict):
         raise ValueError("a preset must be a mapping with keys name, signals, rules")
     unknown = set(data) - _PRESET_KEYS
@@ -202,7 +333,38 @@ def _parse_preset(data: Any) -> RuleSet:
     if not isinstance(raw_rules, list) or not raw_rules:
         raise ValueError("'rules' must be a non-empty list")
     rules = tuple(_parse_rule(index, raw) for index, raw in enumerate(raw_rules))
-    return RuleSet(name=str(data["name"]), signals=str(data["signals"]), rules=rules)
+    signals = data["signals"]
+    if isinstance(signals, list):
+        if not signals or not all(isinstance(s, str) and s for s in signals):
+            raise ValueError("'signals' must be a function name or a non-empty list of names")
+        signals = tuple(signals)
+    else:
+        signals = str(signals)
+    options = data.get("options") or {}
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise ValueError("'options' must map a signal function name to a mapping of options")
+    options = {name: resolve_option_paths(opts, base_dir) for name, opts in options.items()}
+    modifiers = data.get("modifiers") or []
+    if not isinstance(modifiers, list) or not all(isinstance(m, str) for m in modifiers):
+        raise ValueError("'modifiers' must be a list of modifier names")
+    return RuleSet(
+        name=str(data["name"]),
+        signals=signals,
+        rules=rules,
+        options=freeze_options(options),
+        modifiers=tuple(modifiers),
+    )
+
+
+def resolve_option_paths(options: Mapping[str, Any], base_dir: Path | str | None) -> dict[str, Any]:
+    """Option keys ending in ``_path`` that are relative are taken relative to ``base_dir``."""
+    out = dict(options)
+    if base_dir is None:
+        return out
+    for key, value in options.items():
+        if key.endswith("_path") and isinstance(value, str) and value and not Path(value).is_absolute():
+            out[key] = str((Path(base_dir) / value).resolve())
+    return out
 
 
 def _parse_rule(index: int, raw: Any) -> Rule:
