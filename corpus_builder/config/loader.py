@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from corpus_builder.config.models import PipelineConfig
+from corpus_builder.config.models import STAGE_RANK, PipelineConfig
 
 
 class ConfigError(Exception):

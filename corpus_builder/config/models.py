@@ -7,10 +7,18 @@ and the README's configuration reference are generated from these descriptions.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from corpus_builder.quality.config import (
+    CleanStage,
+    CodeFilterStage,
+    EnglishQualityStage,
+    PiiStage,
+    QualityStage,
+    UrlFilterStage,
+)
 
 
 class StrictModel(BaseModel):
@@ -109,40 +117,43 @@ class LangIdStage(StrictModel):
     max_chars: int = Field(default=10_000, gt=0, description="Characters given to the classifier.")
 
 
-class QualityStage(StrictModel):
-    step: Literal["quality"] = "quality"
-    preset: str = Field(description="A preset name in filters/presets/ (e.g. swallow) or a path to one.")
-    languages: list[str] = Field(default_factory=lambda: ["ja"], min_length=1)
-    thresholds: dict[str, float] = Field(
-        default_factory=dict, description="Per-rule threshold overrides, checked against the preset."
-    )
-
-    @model_validator(mode="after")
-    def _thresholds_fit_preset(self, info: ValidationInfo) -> QualityStage:
-        from corpus_builder.quality.rules import load_preset
-
-        try:
-            preset = load_preset(resolve_preset(self.preset, (info.context or {}).get("base_dir")))
-        except FileNotFoundError as exc:
-            # pydantic only reports ValueErrors as validation errors with a key path.
-            raise ValueError(str(exc)) from None
-        preset.with_thresholds(self.thresholds)
-        return self
-
-
-def resolve_preset(preset: str, base_dir: str | None) -> str:
-    """A preset given as a path is relative to the YAML file; a bare name is looked up in filters/."""
-    if base_dir and (preset.endswith((".yaml", ".yml")) or "/" in preset):
-        return str(Path(base_dir) / preset)
-    return preset
-
-
 Stage = Annotated[
-    DecodeStage | PredetectStage | ExtractStage | LangIdStage | QualityStage,
+    UrlFilterStage
+    | DecodeStage
+    | PredetectStage
+    | ExtractStage
+    | LangIdStage
+    | CleanStage
+    | QualityStage
+    | EnglishQualityStage
+    | CodeFilterStage
+    | PiiStage,
     Field(discriminator="step"),
 ]
 
-STAGE_ORDER = ("decode", "predetect", "extract", "langid", "quality")
+#: The order stages run in: each consumes what the ones before produced (URL → bytes → HTML → text
+#: → language → cleaned text). Stages of equal rank may repeat and run in the order written.
+STAGE_RANK = {
+    "url_filter": 0,
+    "decode": 1,
+    "predetect": 2,
+    "extract": 3,
+    "langid": 4,
+    "clean": 5,
+    "quality": 6,
+    "english_quality": 6,
+    "code_filter": 6,
+    "pii": 7,
+}
+REPEATABLE = {"quality", "english_quality", "code_filter"}
+_NEEDS = {
+    "predetect": "decode",
+    "extract": "decode",
+    "langid": "extract",
+    "clean": "langid",
+    "quality": "langid",
+    "english_quality": "langid",
+}
 
 
 class OutputConfig(StrictModel):
@@ -192,18 +203,15 @@ class PipelineConfig(StrictModel):
     @field_validator("stages")
     @classmethod
     def _stages_in_order(cls, stages: list[Stage]) -> list[Stage]:
-        # Each stage consumes what the previous one produced (bytes → HTML → text → language), so the
-        # order is fixed; quality stages may repeat (one per preset/language).
-        positions = [STAGE_ORDER.index(s.step) for s in stages]
-        if positions != sorted(positions):
-            raise ValueError(f"stages must follow the order {' → '.join(STAGE_ORDER)}")
-        singles = [s.step for s in stages if s.step != "quality"]
+        ranks = [STAGE_RANK[s.step] for s in stages]
+        if ranks != sorted(ranks):
+            order = " → ".join(dict.fromkeys(sorted(STAGE_RANK, key=STAGE_RANK.__getitem__)))
+            raise ValueError(f"stages must follow the order {order}")
+        singles = [s.step for s in stages if s.step not in REPEATABLE]
         if len(singles) != len(set(singles)):
-            raise ValueError("only `quality` may appear more than once")
+            raise ValueError(f"only {', '.join(sorted(REPEATABLE))} may appear more than once")
         steps = {s.step for s in stages}
-        for needed, needs in (("extract", "decode"), ("predetect", "decode"), ("langid", "extract")):
+        for needed, needs in _NEEDS.items():
             if needed in steps and needs not in steps:
                 raise ValueError(f"`{needed}` needs a `{needs}` stage before it")
-        if "quality" in steps and "langid" not in steps:
-            raise ValueError("`quality` needs a `langid` stage before it (presets apply per language)")
         return stages

@@ -291,6 +291,13 @@ def presets_dirs() -> list[Path]:
     return dirs
 
 
+def resolve_preset(preset: str, base_dir: str | None) -> str:
+    """A preset given as a path is relative to the pipeline file; a bare name is looked up in filters/."""
+    if base_dir and (preset.endswith((".yaml", ".yml")) or "/" in preset):
+        return str(Path(base_dir) / preset)
+    return preset
+
+
 def load_preset(name_or_path: str | os.PathLike[str]) -> RuleSet:
     """Load a preset by name (``filters/presets/<name>.yaml``) or from a YAML file path."""
     candidate = Path(name_or_path)

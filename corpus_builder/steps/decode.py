@@ -27,7 +27,7 @@ class HtmlDecoder(DocumentStep):
     name = "decode"
     stage = "decode"
 
-    def __init__(self, config: DecodeStage) -> None:
+    def __init__(self, config: DecodeStage, base_dir: str | None = None) -> None:
         super().__init__()
         self.max_payload_bytes = config.max_payload_bytes
 

@@ -15,7 +15,7 @@ class TextExtractor(DocumentStep):
     name = "extract"
     stage = "extract"
 
-    def __init__(self, config: ExtractStage) -> None:
+    def __init__(self, config: ExtractStage, base_dir: str | None = None) -> None:
         super().__init__()
         self.config = config
         self._extract = None

@@ -16,7 +16,7 @@ class LanguageRouter(DocumentStep):
     name = "langid"
     stage = "langid"
 
-    def __init__(self, config: LangIdStage) -> None:
+    def __init__(self, config: LangIdStage, base_dir: str | None = None) -> None:
         super().__init__()
         self.config = config
         # Resolve the model path now so a missing model fails before any task starts.

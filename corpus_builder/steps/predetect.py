@@ -17,7 +17,7 @@ class JapanesePredetector(DocumentStep):
     name = "predetect"
     stage = "predetect"
 
-    def __init__(self, config: PredetectStage) -> None:
+    def __init__(self, config: PredetectStage, base_dir: str | None = None) -> None:
         super().__init__()
         self.settings = PredetectSettings(
             head_chars=config.head_chars,

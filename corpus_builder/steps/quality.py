@@ -1,12 +1,15 @@
-"""Quality step: a rule preset applied to documents of its languages; all signal values are kept."""
+"""Quality step for every preset: modifiers, per-stage options, rules; every signal value kept.
+
+The drop reason is the name of the first failing rule in preset order.
+"""
 
 from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.config.models import QualityStage, resolve_preset
 from corpus_builder.pipeline.step import DocumentStep
-from corpus_builder.quality.rules import load_preset
+from corpus_builder.quality.config import QualityStage
+from corpus_builder.quality.rules import load_preset, resolve_option_paths, resolve_preset
 
 
 class QualityFilter(DocumentStep):
@@ -14,15 +17,30 @@ class QualityFilter(DocumentStep):
 
     def __init__(self, config: QualityStage, base_dir: str | None = None) -> None:
         super().__init__()
-        self.rules = load_preset(resolve_preset(config.preset, base_dir)).with_thresholds(config.thresholds)
-        self.name = f"quality.{self.rules.name}"
+        rules = load_preset(resolve_preset(config.preset, base_dir)).with_thresholds(config.thresholds)
+        if config.options:
+            rules = rules.with_options(
+                {k: resolve_option_paths(v, base_dir) for k, v in config.options.items()}
+            )
+        self.rules = rules
+        self.apply_modifiers = config.apply_modifiers
+        self.name = f"quality.{rules.name}"
         self.stage = self.name
         self.languages = frozenset(config.languages)
 
     def process(self, doc: Document) -> str | None:
         if doc.metadata.get("lang") not in self.languages:
             return None
-        verdict = self.rules.evaluate(doc.text)
+        text = doc.text
         signals = doc.metadata.setdefault("quality_signals", {})
+        if self.rules.modifiers:
+            text, counts = self.rules.apply_modifiers(text)
+            for modifier, count in counts.items():
+                signals[f"{self.rules.name}.modified.{modifier}"] = float(count)
+                if count:
+                    self.stat_update(f"modified.{modifier}", value=count)
+        verdict = self.rules.evaluate(text)
         signals.update({f"{self.rules.name}.{key}": float(value) for key, value in verdict.signals.items()})
+        if verdict.failed is None and self.apply_modifiers:
+            doc.text = text
         return verdict.failed

@@ -1,0 +1,162 @@
+"""Pydantic models of the filtering stages (members of ``corpus_builder.config.models.Stage``).
+
+Unknown keys are errors, every model has a ``step`` literal discriminator, defaults that are
+thresholds name their source. ``QualityStage`` checks its threshold overrides and per-stage
+``options`` (e.g. a word-list path) against the preset it names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from corpus_builder.quality.modifiers import MODIFIERS
+from corpus_builder.text.pii import DEFAULT_REPLACEMENTS, KINDS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QualityStage(_Strict):
+    step: Literal["quality"] = "quality"
+    preset: str = Field(
+        description="A preset in filters/presets/ (swallow, swallow-full, hojichar, llm-jp, fineweb2-ja, "
+        "the-stack) or a path to one."
+    )
+    languages: list[str] = Field(default_factory=lambda: ["ja"], min_length=1)
+    thresholds: dict[str, float] = Field(
+        default_factory=dict, description="Per-rule threshold overrides, checked against the preset."
+    )
+    options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per signal function options, e.g. {ngword: {wordlist_path: my_ng.txt}} "
+        "(relative paths are relative to the pipeline file).",
+    )
+    apply_modifiers: bool = Field(
+        default=True, description="Apply the preset's modifiers (e.g. NFKC for hojichar) to the kept text."
+    )
+
+    @model_validator(mode="after")
+    def _fits_preset(self, info: ValidationInfo) -> QualityStage:
+        from corpus_builder.quality.rules import load_preset, resolve_option_paths, resolve_preset
+
+        base_dir = (info.context or {}).get("base_dir")
+        try:
+            preset = load_preset(resolve_preset(self.preset, base_dir))
+        except FileNotFoundError as exc:
+            raise ValueError(str(exc)) from None
+        preset = preset.with_thresholds(self.thresholds)
+        if self.options:
+            preset.with_options({k: resolve_option_paths(v, base_dir) for k, v in self.options.items()})
+        return self
+
+
+class UrlFilterStage(_Strict):
+    """Host/URL filtering before anything expensive (Swallow checks URLs first)."""
+
+    step: Literal["url_filter"] = "url_filter"
+    preset: Literal["swallow", "llm-jp"] | None = Field(
+        default=None,
+        description="swallow: drop hosts ending in .5ch.net or wikipedia.org and, with `blocklist_root`, "
+        "hosts in Swallow's 28 UT1 categories (swallow-corpus@2d03507 ngurl.py); llm-jp: LLM-jp v1 TLD "
+        "allowlist and ja.wikipedia.org (llm-jp-corpus scripts/filters.py).",
+    )
+    host_suffixes: list[str] = Field(default_factory=list, description="Extra host suffixes to drop.")
+    blocklist_root: str | None = Field(
+        default=None, description="Root of a blocklist in the UT1 layout: <root>/<category>/domains."
+    )
+    blocklist_categories: list[str] | None = Field(
+        default=None, description="Categories to use; default: the preset's, or every category found."
+    )
+    match_parent_domains: bool = Field(
+        default=False, description="Also drop subdomains of listed domains (Swallow: exact host only)."
+    )
+    allowed_tlds: list[str] | None = Field(default=None, description="Keep only these TLDs.")
+
+
+class CleanStage(_Strict):
+    """Line-level cleaning modifiers, applied in the given order; each counts what it changed."""
+
+    step: Literal["clean"] = "clean"
+    modifiers: list[str] = Field(
+        default_factory=lambda: ["kutoten", "footer", "url_only_lines", "symbol_only_lines"],
+        description="Names from corpus_builder.quality.modifiers.MODIFIERS. kutoten and footer: Swallow "
+        "corpus v1 modify.py semantics.",
+    )
+    languages: list[str] = Field(default_factory=lambda: ["ja"], min_length=1)
+    footer_keywords_path: str | None = Field(
+        default=None, description="Footer keyword list (default filters/wordlists/footer_ja.txt)."
+    )
+    footer_lookback_lines: int = Field(default=10, ge=1, le=10_000, description="Swallow footer.py: 10.")
+    footer_min_share: float = Field(default=0.3, ge=0, le=1, description="Swallow footer.py: 0.3.")
+    drop_empty: bool = Field(default=True, description="Drop documents left blank as `empty_after_cleaning`.")
+
+    @model_validator(mode="after")
+    def _known(self) -> CleanStage:
+        unknown = [m for m in self.modifiers if m not in MODIFIERS]
+        if unknown:
+            raise ValueError(f"unknown modifier(s) {unknown}; known: {sorted(MODIFIERS)}")
+        return self
+
+
+class PiiStage(_Strict):
+    step: Literal["pii"] = "pii"
+    kinds: list[Literal["email", "phone", "ipv4", "ipv6", "my_number"]] = Field(
+        default_factory=lambda: ["email", "phone", "ipv4", "ipv6"],
+        description=f"PII kinds to mask ({', '.join(KINDS)}); my_number is opt-in.",
+    )
+    replacements: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_REPLACEMENTS), description="Kind -> replacement token."
+    )
+    my_number_checksum: bool = Field(
+        default=True, description="Mask only 12-digit runs whose My Number check digit is valid."
+    )
+
+
+class EnglishQualityStage(_Strict):
+    step: Literal["english_quality"] = "english_quality"
+    filters: list[Literal["gopher_repetition", "gopher_quality", "c4", "fineweb"]] = Field(
+        default_factory=lambda: ["gopher_repetition", "gopher_quality", "c4", "fineweb"],
+        description="datatrove filters, in order, with their defaults (Rae et al. 2021; Raffel et al. 2020; "
+        "Penedo et al. 2024).",
+    )
+    params: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Keyword overrides per filter, e.g. {c4: {filter_no_terminal_punct: false}}.",
+    )
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+
+
+class CodeFilterStage(_Strict):
+    step: Literal["code_filter"] = "code_filter"
+    preset: str = Field(
+        default="the-stack", description="Text rules preset (filters/presets/the-stack.yaml)."
+    )
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    extensions_path: str | None = Field(
+        default="default",
+        description="Extension allowlist file; 'default' = filters/wordlists/code_extensions.txt; "
+        "null disables the check.",
+    )
+    licenses_path: str | None = Field(
+        default="default",
+        description="Licence allowlist (SPDX ids); 'default' = filters/wordlists/code_licenses.txt; "
+        "null disables the check.",
+    )
+    path_key: str = Field(default="path", description="Metadata key holding the file path.")
+    license_key: str = Field(default="license", description="Metadata key holding the licence id(s).")
+    languages: list[str] | None = Field(
+        default=None, description="Only documents of these `lang`s; None = all."
+    )
+
+
+FILTER_STAGES = (
+    QualityStage,
+    UrlFilterStage,
+    CleanStage,
+    PiiStage,
+    EnglishQualityStage,
+    CodeFilterStage,
+)

@@ -1,0 +1,85 @@
+"""NG-word matching and the Swallow corpus v1 NG-word ratio (``ngword.apply_v1`` semantics).
+
+Matching is greedy, left to right, longest match first, case-sensitive and non-overlapping, over
+the raw text: exactly what a scan with a trie does.  The trie is compiled into one regular
+expression (shared prefixes factored out, longer continuations tried first), so the scan runs in
+the regex engine's C loop; at any position the longest word of the list that starts there wins,
+and the scan resumes after it.
+
+``ng_fraction`` = (letters covered by matches) / (Japanese letters, Swallow definition); a text
+with no Japanese letter has ``ng_fraction`` 0 and always passes (as in Swallow).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+
+from corpus_builder.quality.clean import WORDLISTS_DIR, read_wordlist
+from corpus_builder.text.ja import count_char_classes
+
+DEFAULT_NG_WORDLIST = WORDLISTS_DIR / "ng_ja.txt"
+
+_END = ""  # trie key marking "a word ends here"
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[_END] = {}
+
+    def build(node: dict) -> str:
+        terminal = _END in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != _END]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if terminal:
+            # Greedy optional: a longer word is tried first, the shorter one is the fallback.
+            return f"(?:{body})?"
+        return body if len(branches) == 1 else body
+
+    return build(trie)
+
+
+class WordMatcher:
+    """Greedy left-to-right longest non-overlapping matching of a fixed word list."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = tuple(dict.fromkeys(w for w in words if w))
+        self._regex = re.compile(_trie_pattern(self.words)) if self.words else None
+
+    def find(self, text: str) -> list[str]:
+        return self._regex.findall(text) if self._regex is not None else []
+
+    def count(self, text: str) -> int:
+        return len(self.find(text))
+
+    def matched_letters(self, text: str) -> int:
+        return sum(map(len, self.find(text)))
+
+
+@cache
+def load_matcher(path: str) -> WordMatcher:
+    """A matcher over a word-list file, cached per process (one per worker)."""
+    return WordMatcher(read_wordlist(path))
+
+
+def make_ngword_signals(wordlist_path: str | Path = DEFAULT_NG_WORDLIST) -> Callable[[str], dict[str, float]]:
+    """Signal function: ``ng_letters`` and ``ng_fraction`` for one NG-word list."""
+    matcher = load_matcher(str(wordlist_path))
+
+    def ngword_signals(text: str) -> dict[str, float]:
+        letters = matcher.matched_letters(text)
+        japanese = count_char_classes(text).japanese if letters else 0
+        return {
+            "ng_letters": float(letters),
+            "ng_fraction": letters / japanese if japanese else 0.0,
+        }
+
+    return ngword_signals
