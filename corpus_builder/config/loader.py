@@ -20,11 +20,7 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif (
-            item in ("decode", "predetect", "extract", "langid", "quality")
-            and parts
-            and parts[-1].endswith("]")
-        ):
+        elif item in STAGE_RANK and parts and parts[-1].endswith("]"):
             # pydantic inserts the discriminator value into the location of tagged unions; the user
             # never wrote that key, so leave it out of the path they are shown.
             continue
