@@ -86,7 +86,15 @@ def validate(pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML file."
         for line in problems:
             typer.echo(f"error: {line}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    config = load_config(pipeline)
+    from corpus_builder.config.loader import load_plan
+
+    config = None
+    try:
+        config = load_config(pipeline)
+    except ConfigError:
+        mixture, _ = load_plan(pipeline)  # a valid plan-only file
+        typer.echo(f"{pipeline}: ok — a mixture plan of {len(mixture.subsets)} subsets")
+        return
     stages = " → ".join(s.step if s.step != "quality" else f"quality({s.preset})" for s in config.stages)
     typer.echo(f"{pipeline}: ok — {len(config.sources)} source(s); stages: {stages}")
 
@@ -103,6 +111,99 @@ def inspect(
         typer.echo(describe(path, rows))
     except InspectError as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
+
+
+def _pipeline_or_exit(pipeline: Path):  # noqa: ANN202 - PipelineConfig, imported lazily
+    try:
+        return load_config(pipeline)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+
+
+@app.command()
+def plan(
+    file: Annotated[Path, typer.Argument(help="A pipeline YAML, or a plan file holding only `mixture:`.")],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Measure token counts in this run's output.")
+    ] = None,
+) -> None:
+    """The mixture table: unique tokens, epochs, seen tokens and share per subset, with totals."""
+    from corpus_builder.config.loader import load_plan
+    from corpus_builder.mixture import plan_table
+
+    try:
+        mixture, output_dir = load_plan(file)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    if mixture is None:
+        _fail(f"{file}: no `mixture:` section to plan", EXIT_BAD_INPUT)
+    typer.echo(plan_table(mixture, output or output_dir).render())
+
+
+@app.command("train-tokenizer")
+def train_tokenizer_command(
+    pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML with `tokenize.train`.")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="The run's output directory.")] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Where to write the model (default: OUTPUT/tokenizer/).")
+    ] = None,
+) -> None:
+    """Train a sentencepiece model on a per-language sample of a run's kept documents."""
+    from corpus_builder.tokenize import train_tokenizer
+    from corpus_builder.tokenize.phase import TRAINED_MODEL
+
+    config = _pipeline_or_exit(pipeline)
+    if config.tokenize is None or config.tokenize.train is None:
+        _fail(f"{pipeline}: no `tokenize.train` section", EXIT_BAD_INPUT)
+    out = (output or config.output.dir).rstrip("/")
+    target = model or f"{out}/{TRAINED_MODEL}"
+    try:
+        info = train_tokenizer(config.tokenize, f"{out}/documents", target, config.seed)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    typer.echo(f"wrote {target}: {info}")
+
+
+export_app = typer.Typer(no_args_is_help=True, help="Export mixture shards for trainers.")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("megatron")
+def export_megatron_command(
+    output: Annotated[str, typer.Argument(help="A run's output directory (with mixture/manifest.json).")],
+    prefix: Annotated[str, typer.Option("--prefix", help="Path prefix of the .bin/.idx files.")],
+) -> None:
+    """Megatron-LM indexed datasets (.bin/.idx) of the mixture shards, and the --data-path string."""
+    import json
+
+    from corpus_builder.mixture import export_megatron
+
+    manifest_path = Path(output) / "mixture" / "manifest.json"
+    if not manifest_path.is_file():
+        _fail(f"{manifest_path}: no mixture manifest; run a pipeline with `mixture:` first", EXIT_BAD_INPUT)
+    shards = [str(manifest_path.parent / s["path"]) for s in json.loads(manifest_path.read_text())["shards"]]
+    result = export_megatron(shards, prefix)
+    typer.echo(f"--data-path {result.data_path}")
+
+
+@app.command()
+def explain(
+    pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML whose quality stages to apply.")],
+    document: Annotated[str, typer.Argument(help="A text file, or - for standard input.")] = "-",
+) -> None:
+    """Every quality rule's value, threshold and verdict for one document."""
+    from corpus_builder.quality.explain import explain as explain_text
+    from corpus_builder.quality.explain import format_table
+
+    config = _pipeline_or_exit(pipeline)
+    stages = [s for s in config.stages if s.step == "quality"]
+    if not stages:
+        _fail(f"{pipeline}: no `quality` stage to explain", EXIT_BAD_INPUT)
+    try:
+        text = sys.stdin.read() if document == "-" else Path(document).read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{document}: cannot read: {exc}", EXIT_BAD_INPUT)
+    typer.echo(format_table(explain_text(text, stages, base_dir=str(pipeline.resolve().parent))))
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m corpus_builder`

@@ -62,23 +62,43 @@ def summarise_counts(task_counts: list[dict[str, Any]]) -> dict[str, Any]:
     return {"kept": _plain(kept), "excluded": _plain(excluded), "read_errors": dict(sorted(errors.items()))}
 
 
+def _phase_of(counts_path: str) -> str:
+    """`counts/00003.json` belongs to the document phase; `counts/dedup-00003.json` to dedup."""
+    stem = counts_path.rsplit("/", 1)[-1].removesuffix(".json")
+    return stem.rsplit("-", 1)[0] if "-" in stem else "documents"
+
+
+def _output_files(folder: DataFolder) -> list[dict[str, Any]]:
+    """Every file the run produced, except logs and the manifest itself, with its checksum."""
+    outputs = []
+    for path in sorted(folder.find("", withdirs=False)):
+        relative = path.removeprefix(folder.path).lstrip("/") if path.startswith(folder.path) else path
+        if relative.startswith("_logs/") or relative == MANIFEST_NAME or relative.endswith(".inprogress"):
+            continue
+        sha, size = _sha256(folder, relative)
+        entry: dict[str, Any] = {"path": relative, "bytes": size, "sha256": sha}
+        if relative.endswith(".parquet"):
+            with folder.open(relative, "rb") as f:
+                entry["rows"] = pq.ParquetFile(f).metadata.num_rows
+        outputs.append(entry)
+    return outputs
+
+
 def build_manifest(
     folder: DataFolder, config: dict[str, Any], config_sha256: str, tasks: list[InputTask]
 ) -> dict[str, Any]:
-    task_counts = []
+    by_phase: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for path in sorted(folder.list_files("counts")):
         if path.endswith(".json"):
             with folder.open(path, "rb") as f:
-                task_counts.append(orjson.loads(f.read()))
-    outputs = []
-    for summary in task_counts:
-        for path, rows in summary["files"].items():
-            sha, size = _sha256(folder, path)
-            with folder.open(path, "rb") as f:
-                if pq.ParquetFile(f).metadata.num_rows != rows:
+                by_phase[_phase_of(path)].append(orjson.loads(f.read()))
+    outputs = _output_files(folder)
+    rows = {o["path"]: o.get("rows") for o in outputs}
+    for summaries in by_phase.values():
+        for summary in summaries:
+            for path, count in summary["files"].items():
+                if rows.get(path) != count:
                     raise RuntimeError(f"{path}: row count differs from what its task wrote")
-            outputs.append({"path": path, "rows": rows, "bytes": size, "sha256": sha})
-    outputs.sort(key=lambda o: o["path"])
     return {
         "corpus_builder_version": __version__,
         "schema_version": SCHEMA_VERSION,
@@ -89,7 +109,8 @@ def build_manifest(
         "inputs": [
             {"task": t.rank, "source": t.source, "path": t.label, "snapshot": t.snapshot} for t in tasks
         ],
-        "totals": summarise_counts(task_counts),
+        "totals": summarise_counts(by_phase.pop("documents", [])),
+        "phase_totals": {phase: summarise_counts(s) for phase, s in sorted(by_phase.items())},
         "outputs": outputs,
     }
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fsspec
 import orjson
 from datatrove.io import get_datafolder
 
@@ -17,9 +18,11 @@ from corpus_builder.config.models import ExecutorConfig, PipelineConfig
 from corpus_builder.executors.local import LocalExecutor, RunResult
 from corpus_builder.executors.ray import RayExecutor, RaySettings, ray_session
 from corpus_builder.manifest import build_manifest, write_manifest
+from corpus_builder.mixture import build_mixture_phases
 from corpus_builder.phases.base import Phase, PhaseStep, RunContext
 from corpus_builder.pipeline.registry import build_pipeline
-from corpus_builder.sources.tasks import InputTask, build_tasks
+from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_label
+from corpus_builder.tokenize import build_tokenize_phases
 
 RUN_IDENTITY = "_logs/run_identity.json"
 DOCUMENTS_PHASE = "documents"
@@ -70,11 +73,23 @@ def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig
 def identity(config: PipelineConfig, tasks: list[InputTask]) -> tuple[dict[str, Any], str]:
     """The part of the config that decides the output, and its hash (workers and paths excluded)."""
     described = config.model_dump(mode="json", exclude={"output": {"dir"}, "executor": True})
+    if config.tokenize is not None and config.tokenize.model:
+        # The model's bytes decide the tokens, not where the file lies.
+        described["tokenize"]["model"] = provenance_label(config.tokenize.model)
+        described["tokenize"]["model_sha256"] = file_sha256(config.tokenize.model)
     payload = orjson.dumps(
         {"config": described, "inputs": [[t.source, t.label, t.snapshot, t.limit] for t in tasks]},
         option=orjson.OPT_SORT_KEYS,
     )
     return described, hashlib.sha256(payload).hexdigest()
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with fsspec.open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _local_size(tasks: list[InputTask]) -> int | None:
@@ -116,7 +131,22 @@ def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[i
 
 def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
     """The shard-level phases after the document phase, in the order they must run."""
-    return []
+    phases: list[Phase] = []
+    documents = DOCUMENTS_PHASE
+    if config.tokenize is not None:
+        phases += build_tokenize_phases(config.tokenize, ctx, documents)
+    if config.mixture is not None:
+        phases += build_mixture_phases(config.mixture, ctx)
+    return phases
+
+
+def resolve_paths(config: PipelineConfig, base_dir: str) -> PipelineConfig:
+    """Paths inside the YAML are relative to the YAML file, wherever the command runs from."""
+    tokenize = config.tokenize
+    if tokenize is not None and tokenize.model and "://" not in tokenize.model:
+        model = os.path.normpath(os.path.join(base_dir, tokenize.model))
+        config = config.model_copy(update={"tokenize": tokenize.model_copy(update={"model": model})})
+    return config
 
 
 def make_executor(
@@ -144,7 +174,9 @@ def ray_settings(config: ExecutorConfig) -> RaySettings:
 
 
 def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
-    config = apply_options(load_config(config_path), options)
+    config = resolve_paths(
+        apply_options(load_config(config_path), options), str(Path(config_path).resolve().parent)
+    )
     if config.executor.kind == "ray":
         with ray_session(ray_settings(config.executor), config.executor.workers):
             return _run(config, config_path, options)

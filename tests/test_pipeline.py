@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -87,8 +88,18 @@ def test_every_record_is_accounted_for(single_worker_run: Path, sample_inputs: P
 
 def test_manifest_matches_files(single_worker_run: Path) -> None:
     manifest = json.loads((single_worker_run / "manifest.json").read_text())
+    listed = {entry["path"] for entry in manifest["outputs"]}
+    on_disk = {
+        p.relative_to(single_worker_run).as_posix()
+        for p in single_worker_run.rglob("*")
+        if p.is_file() and "_logs" not in p.parts and p.name != "manifest.json"
+    }
+    assert listed == on_disk
     for entry in manifest["outputs"]:
-        assert pq.ParquetFile(single_worker_run / entry["path"]).metadata.num_rows == entry["rows"]
+        path = single_worker_run / entry["path"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+        if path.suffix == ".parquet":
+            assert pq.ParquetFile(path).metadata.num_rows == entry["rows"]
     kept = manifest["totals"]["kept"]["cc"]
     assert kept["ja"]["documents"] == len(_rows(single_worker_run, "documents/ja/*.parquet"))
     assert len(manifest["inputs"]) == 3

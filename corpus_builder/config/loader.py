@@ -86,7 +86,36 @@ def all_errors(path: str | Path) -> list[str]:
     if not isinstance(data, dict):
         return [f"{path}: the file must hold a mapping of keys, not {type(data).__name__}"]
     try:
-        PipelineConfig.model_validate(data, context={"base_dir": str(path.resolve().parent)})
+        if _is_plan_file(data):
+            from corpus_builder.mixture import MixturePlanFile
+
+            MixturePlanFile.model_validate(data)
+        else:
+            PipelineConfig.model_validate(data, context={"base_dir": str(path.resolve().parent)})
     except ValidationError as exc:
         return [f"{path}: {_key_path(e['loc'])}: {_describe(e)}" for e in exc.errors()]
     return []
+
+
+def _is_plan_file(data: Any) -> bool:
+    return isinstance(data, dict) and "mixture" in data and "sources" not in data
+
+
+def load_plan(path: str | Path) -> tuple[Any, str | None]:
+    """The mixture of a pipeline file (with its output dir) or of a plan-only file (`mixture:` alone)."""
+    from corpus_builder.mixture import MixturePlanFile
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        load_config(path)  # raises the one-line error
+        raise
+    if _is_plan_file(data):
+        try:
+            return MixturePlanFile.model_validate(data).mixture, None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ConfigError(f"{path}: {_key_path(first['loc'])}: {_describe(first)}") from None
+    config = load_config(path)
+    return config.mixture, config.output.dir

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from corpus_builder.mixture.config import MixtureConfig
 from corpus_builder.quality.config import (
     CleanStage,
     CodeFilterStage,
@@ -19,6 +20,7 @@ from corpus_builder.quality.config import (
     QualityStage,
     UrlFilterStage,
 )
+from corpus_builder.tokenize.config import TokenizeConfig
 
 
 class StrictModel(BaseModel):
@@ -189,8 +191,16 @@ class PipelineConfig(StrictModel):
     seed: int = 0
     sources: list[SourceConfig] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1)
+    tokenize: TokenizeConfig | None = None
+    mixture: MixtureConfig | None = None
     output: OutputConfig = Field(default_factory=OutputConfig)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+
+    @model_validator(mode="after")
+    def _mixture_needs_tokens(self) -> PipelineConfig:
+        if self.mixture is not None and self.tokenize is None:
+            raise ValueError("`mixture` needs a `tokenize` section (shards are cut by token counts)")
+        return self
 
     @field_validator("sources")
     @classmethod

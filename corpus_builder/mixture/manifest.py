@@ -1,0 +1,117 @@
+"""`mixture/manifest.json`: what the shards hold, computed from the shards themselves.
+
+No timestamps and no absolute paths, keys sorted: the same config, tokenized input and code give a
+byte-identical manifest. Shard paths are relative to the mixture folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import pyarrow.parquet as pq
+
+from corpus_builder import __version__
+
+if TYPE_CHECKING:
+    from corpus_builder.mixture.phases import MixtureShufflePhase
+
+MANIFEST_VERSION = "1"
+_CHUNK = 1 << 20
+
+
+def _sha256(folder: Any, path: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with folder.open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def build_mixture_manifest(phase: MixtureShufflePhase) -> dict[str, Any]:
+    config, folder, plan = phase.config, phase.ctx.folder(), phase.plan
+    shards = []
+    seen: dict[str, dict[str, int]] = defaultdict(lambda: {"documents": 0, "tokens": 0})
+    for entry in phase.layout:
+        for n in range(entry["first_shard"], entry["first_shard"] + entry["shards"]):
+            path = phase.path("shards", f"{n:06d}.parquet")
+            sha, size = _sha256(folder, path)
+            with folder.open(path, "rb") as f:
+                table = pq.read_table(f, columns=["source", "lang", "token_count"])
+            per_subset: dict[str, int] = defaultdict(int)
+            grouped = table.group_by(["source", "lang"]).aggregate(
+                [("token_count", "sum"), ("token_count", "count")]
+            )
+            for row in grouped.to_pylist():
+                name = f"{row['source']}/{row['lang']}"
+                per_subset[name] += row["token_count_sum"]
+                seen[name]["documents"] += row["token_count_count"]
+                seen[name]["tokens"] += row["token_count_sum"]
+            shards.append(
+                {
+                    "path": path.split("/", 1)[1],
+                    "sha256": sha,
+                    "bytes": size,
+                    "documents": table.num_rows,
+                    "tokens": int(sum(per_subset.values())),
+                    "tokens_per_subset": dict(sorted(per_subset.items())),
+                }
+            )
+    subsets = {}
+    for name, info in plan["subsets"].items():
+        subsets[name] = {
+            "unique_documents": info["unique_documents"],
+            "unique_tokens": info["unique_tokens"],
+            "full_copies": info["full_copies"],
+            "fraction_tokens_wanted": info["fraction_tokens_wanted"],
+            "sampled_tokens": info["sampled_tokens"],
+            "seen_documents": seen[name]["documents"],
+            "seen_tokens": seen[name]["tokens"],
+            "epochs": round(seen[name]["tokens"] / info["unique_tokens"], 6)
+            if info["unique_tokens"]
+            else 0.0,
+        }
+        if seen[name]["tokens"] != info["seen_tokens"]:
+            raise RuntimeError(
+                f"{name}: shards hold {seen[name]['tokens']} tokens, the plan says {info['seen_tokens']}"
+            )
+
+    def totals(key: int) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for name, s in subsets.items():
+            group = name.rsplit("/", 1)[key]
+            t = out.setdefault(
+                group, {"unique_tokens": 0, "seen_tokens": 0, "unique_documents": 0, "seen_documents": 0}
+            )
+            for field in t:
+                t[field] += s[field]
+        return out
+
+    tokenizer = None
+    info_path = f"{config.input}/tokenizer.json"
+    if folder.exists(info_path):
+        import orjson
+
+        with folder.open(info_path, "rb") as f:
+            tokenizer = orjson.loads(f.read())
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "code_version": __version__,
+        "config": config.model_dump(mode="json"),
+        "seed": plan["seed"],
+        "partitions": plan["partitions"],
+        "tokenizer": tokenizer,
+        "inputs": plan["inputs"],
+        "shards": shards,
+        "subsets": subsets,
+        "totals": {
+            "by_lang": totals(1),
+            "by_source": totals(0),
+            "unique_tokens": sum(s["unique_tokens"] for s in subsets.values()),
+            "seen_tokens": sum(s["seen_tokens"] for s in subsets.values()),
+            "seen_documents": sum(s["seen_documents"] for s in subsets.values()),
+            "shards": len(shards),
+        },
+    }
