@@ -104,7 +104,11 @@ class TokenizeConfig(_Strict):
         default="zstd", description="Parquet compression of the tokenized files (as `output.compression`)."
     )
     compression_level: int | None = Field(
-        default=3, ge=1, le=22, description="zstd/gzip level; the pipeline's default output level."
+        default=1,
+        ge=1,
+        le=22,
+        description="zstd/gzip level. 1: bench/tokenize.py measured zstd-3 at +52% over raw encoding and "
+        "zstd-1 at +5%; the ids compress about as well either way.",
     )
     output: str = Field(default="tokenized", pattern=r"^[A-Za-z0-9_.-]+$", description="Output folder.")
     train: TrainTokenizerConfig | None = None
