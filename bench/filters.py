@@ -11,20 +11,13 @@ Prints a markdown table.  Not part of the test run.
 
 from __future__ import annotations
 
-import os
+import argparse
+import lzma
+import re
+import statistics
 import sys
-
-# bench/tokenize.py would shadow the standard library's tokenize module for a script run from
-# bench/ (Python puts the script's directory first on sys.path): drop that entry first.
-if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-    sys.path.pop(0)
-
-import argparse  # noqa: E402
-import lzma  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import time
+from pathlib import Path
 
 WIKI = "wikipedia/jawiki-truncated-100k.xml.xz"
 HTML_DIRS = (

@@ -1,6 +1,6 @@
 """Benchmark: the tokenize phase vs raw `SentencePieceProcessor.encode` on the same documents.
 
-    python bench/tokenize.py [--threads 1 2] [--repeat 3] [--copies 2] [--model PATH] [--wiki PATH]
+    python bench/tokenization.py [--threads 1 2] [--repeat 3] [--copies 2] [--model PATH] [--wiki PATH]
 
 Documents: Japanese Wikipedia pages from a (read-only) XML dump, markup stripped crudely, split
 into paragraph blocks of at most ~3,000 characters, written as DOCUMENT_SCHEMA Parquet files.
@@ -14,31 +14,22 @@ Prints a markdown table.
 
 from __future__ import annotations
 
+import argparse
+import html
+import lzma
 import os
-import sys
+import re
+import tempfile
+import time
+from pathlib import Path
 
-# This file is named like the stdlib's `tokenize` (which linecache imports); drop bench/ from the path
-# before anything imports it, so `python bench/tokenize.py` does not shadow the stdlib module.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-import argparse  # noqa: E402
-import html  # noqa: E402
-import lzma  # noqa: E402
-import re  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pyarrow as pa  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from corpus_builder.phases.base import RunContext  # noqa: E402
-from corpus_builder.tokenize import TokenizeConfig, Tokenizer  # noqa: E402
-from corpus_builder.tokenize.phase import TokenizePhase, tokenize_file  # noqa: E402
-from corpus_builder.writers.schema import DOCUMENT_SCHEMA  # noqa: E402
+from corpus_builder.phases.base import RunContext
+from corpus_builder.tokenize import TokenizeConfig, Tokenizer
+from corpus_builder.tokenize.phase import TokenizePhase, tokenize_file
+from corpus_builder.writers.schema import DOCUMENT_SCHEMA
 
 LLMJP = "/work/shared/models/llm-jp-tokenizer-100k.ver3.0b1.model"
 WIKI = "/work/shared/data/wikipedia/jawiki-truncated-100k.xml.xz"

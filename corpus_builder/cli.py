@@ -58,24 +58,35 @@ def run(
         _fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
     except RunError as exc:
         _fail(str(exc), EXIT_FAILED)
-    totals = outcome.manifest["totals"]
-    kept = {
-        lang: sum(by_source[lang]["documents"] for by_source in totals["kept"].values() if lang in by_source)
-        for lang in sorted({lang for by_source in totals["kept"].values() for lang in by_source})
-    }
+    manifest = outcome.manifest
+    typer.echo(
+        f"done: {outcome.tasks} task(s) ({outcome.result.skipped} already complete) → {outcome.output_dir}"
+    )
+    typer.echo(
+        _summary_line("kept", manifest["totals"], manifest["totals"]["read_errors"], outcome.output_dir)
+    )
+    dedup = manifest.get("phase_totals", {}).get("dedup")
+    if dedup:
+        typer.echo(_summary_line("after dedup", dedup, None, outcome.output_dir))
+
+
+def _summary_line(label: str, totals: dict, read_errors: dict | None, output_dir: str) -> str:
+    kept: dict[str, int] = {}
+    for by_lang in totals["kept"].values():
+        for lang, entry in by_lang.items():
+            kept[lang] = kept.get(lang, 0) + entry["documents"]
     excluded = sum(
         count
         for stages in totals["excluded"].values()
         for reasons in stages.values()
         for count in reasons.values()
     )
-    errors = sum(totals["read_errors"].values())
-    kept_text = ", ".join(f"{lang} {count:,}" for lang, count in kept.items()) or "none"
-    typer.echo(
-        f"done: {outcome.tasks} task(s) ({outcome.result.skipped} already complete) → {outcome.output_dir}\n"
-        f"kept: {kept_text} | excluded: {excluded:,} | unreadable records: {errors:,}"
-        + (f" (see {outcome.output_dir}/errors/)" if errors else "")
-    )
+    kept_text = ", ".join(f"{lang} {count:,}" for lang, count in sorted(kept.items())) or "none"
+    line = f"{label}: {kept_text} | excluded: {excluded:,}"
+    if read_errors is not None:
+        errors = sum(read_errors.values())
+        line += f" | unreadable records: {errors:,}" + (f" (see {output_dir}/errors/)" if errors else "")
+    return line
 
 
 @app.command()
@@ -92,7 +103,7 @@ def validate(pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML file."
     try:
         config = load_config(pipeline)
     except ConfigError:
-        mixture, _ = load_plan(pipeline)  # a valid plan-only file
+        mixture = load_plan(pipeline).mixture  # a valid plan-only file
         typer.echo(f"{pipeline}: ok — a mixture plan of {len(mixture.subsets)} subsets")
         return
     stages = " → ".join(s.step if s.step != "quality" else f"quality({s.preset})" for s in config.stages)
@@ -127,17 +138,23 @@ def plan(
         str | None, typer.Option("--output", "-o", help="Measure token counts in this run's output.")
     ] = None,
 ) -> None:
-    """The mixture table: unique tokens, epochs, seen tokens and share per subset, with totals."""
+    """The dedup S-curve and the mixture table (unique tokens, epochs, seen tokens, share)."""
     from corpus_builder.config.loader import load_plan
+    from corpus_builder.dedup import s_curve_table
     from corpus_builder.mixture import plan_table
 
     try:
-        mixture, output_dir = load_plan(file)
+        plan_of = load_plan(file)
     except ConfigError as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
-    if mixture is None:
-        _fail(f"{file}: no `mixture:` section to plan", EXIT_BAD_INPUT)
-    typer.echo(plan_table(mixture, output or output_dir).render())
+    if plan_of.dedup is None and plan_of.mixture is None:
+        _fail(f"{file}: neither `dedup:` nor `mixture:` to plan", EXIT_BAD_INPUT)
+    if plan_of.dedup is not None:
+        ngram, bands, rows = plan_of.dedup.minhash.resolved()
+        typer.echo(f"MinHash LSH: character {ngram}-grams, {bands} bands × {rows} rows")
+        typer.echo(s_curve_table({f"{bands}x{rows}": (bands, rows)}) + "\n")
+    if plan_of.mixture is not None:
+        typer.echo(plan_table(plan_of.mixture, output or plan_of.output_dir).render())
 
 
 @app.command("train-tokenizer")

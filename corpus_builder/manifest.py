@@ -63,9 +63,9 @@ def summarise_counts(task_counts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _phase_of(counts_path: str) -> str:
-    """`counts/00003.json` belongs to the document phase; `counts/dedup-00003.json` to dedup."""
+    """`counts/00003.json` belongs to the document phase; `counts/dedup-ja-00003.json` to dedup."""
     stem = counts_path.rsplit("/", 1)[-1].removesuffix(".json")
-    return stem.rsplit("-", 1)[0] if "-" in stem else "documents"
+    return stem.split("-", 1)[0] if "-" in stem else "documents"
 
 
 def _output_files(folder: DataFolder) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from datatrove.io import get_datafolder
 
 from corpus_builder.config.loader import load_config
 from corpus_builder.config.models import ExecutorConfig, PipelineConfig
+from corpus_builder.dedup import build_dedup_phases
 from corpus_builder.executors.local import LocalExecutor, RunResult
 from corpus_builder.executors.ray import RayExecutor, RaySettings, ray_session
 from corpus_builder.manifest import build_manifest, write_manifest
@@ -26,6 +27,7 @@ from corpus_builder.tokenize import build_tokenize_phases
 
 RUN_IDENTITY = "_logs/run_identity.json"
 DOCUMENTS_PHASE = "documents"
+DEDUPED_FOLDER = "deduped"
 
 
 class RunError(Exception):
@@ -133,6 +135,10 @@ def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
     """The shard-level phases after the document phase, in the order they must run."""
     phases: list[Phase] = []
     documents = DOCUMENTS_PHASE
+    if config.dedup is not None:
+        # Only the first dedup phase: each one's finish() names the next (rounds until convergence).
+        phases += build_dedup_phases(config.dedup, ctx)
+        documents = DEDUPED_FOLDER
     if config.tokenize is not None:
         phases += build_tokenize_phases(config.tokenize, ctx, documents)
     if config.mixture is not None:

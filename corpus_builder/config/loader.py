@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +102,15 @@ def _is_plan_file(data: Any) -> bool:
     return isinstance(data, dict) and "mixture" in data and "sources" not in data
 
 
-def load_plan(path: str | Path) -> tuple[Any, str | None]:
-    """The mixture of a pipeline file (with its output dir) or of a plan-only file (`mixture:` alone)."""
+@dataclass(frozen=True)
+class PlanInputs:
+    dedup: Any  # DedupConfig | None
+    mixture: Any  # MixtureConfig | None
+    output_dir: str | None
+
+
+def load_plan(path: str | Path) -> PlanInputs:
+    """What `plan` needs from a pipeline file, or from a plan-only file (`mixture:` alone)."""
     from corpus_builder.mixture import MixturePlanFile
 
     path = Path(path)
@@ -113,9 +121,9 @@ def load_plan(path: str | Path) -> tuple[Any, str | None]:
         raise
     if _is_plan_file(data):
         try:
-            return MixturePlanFile.model_validate(data).mixture, None
+            return PlanInputs(None, MixturePlanFile.model_validate(data).mixture, None)
         except ValidationError as exc:
             first = exc.errors()[0]
             raise ConfigError(f"{path}: {_key_path(first['loc'])}: {_describe(first)}") from None
     config = load_config(path)
-    return config.mixture, config.output.dir
+    return PlanInputs(config.dedup, config.mixture, config.output.dir)

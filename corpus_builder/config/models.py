@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from corpus_builder.dedup.config import DedupConfig
 from corpus_builder.mixture.config import MixtureConfig
 from corpus_builder.quality.config import (
     CleanStage,
@@ -191,6 +192,7 @@ class PipelineConfig(StrictModel):
     seed: int = 0
     sources: list[SourceConfig] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1)
+    dedup: DedupConfig | None = None
     tokenize: TokenizeConfig | None = None
     mixture: MixtureConfig | None = None
     output: OutputConfig = Field(default_factory=OutputConfig)

@@ -107,7 +107,7 @@ class TokenizeConfig(_Strict):
         default=1,
         ge=1,
         le=22,
-        description="zstd/gzip level. 1: bench/tokenize.py measured zstd-3 at +52% over raw encoding and "
+        description="zstd/gzip level. 1: bench/tokenization.py measured zstd-3 at +52% over raw encoding and "
         "zstd-1 at +5% (2 threads, LLM-jp tokenizer, Japanese Wikipedia).",
     )
     output: str = Field(default="tokenized", pattern=r"^[A-Za-z0-9_.-]+$", description="Output folder.")
