@@ -35,6 +35,7 @@ PIPELINE = """\
 name: bench_predetect
 sources:
   - name: mix
+    kind: commoncrawl
     paths: ["{inputs}/*.warc.gz"]
 stages:
   - step: decode

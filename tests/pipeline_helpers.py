@@ -10,6 +10,7 @@ name: e2e
 seed: 0
 sources:
   - name: cc
+    kind: commoncrawl
     snapshot: CC-MAIN-2024-10
     paths: ["{inputs}/*.warc.gz"]
 stages:

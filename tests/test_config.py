@@ -15,6 +15,7 @@ GOOD = """\
 name: t
 sources:
   - name: cc
+    kind: commoncrawl
     paths: ["in/*.warc.gz"]
 stages:
   - step: decode
@@ -62,9 +63,11 @@ def test_good_file_loads(tmp_path: Path) -> None:
             "no_such_rule",
         ),
         (("    preset: swallow\n", "    preset: nope\n"), "nope"),
-        (("  - step: decode\n", "  - step: decodes\n"), "stages[0]"),
+        (("  - step: decode\n", "  - step: decodes\n"), "stages[0]: unknown step 'decodes'"),
+        (("    kind: commoncrawl\n", ""), "sources[0]: missing `kind`"),
         (("name: t\n", "name: t\nseed: many\n"), "seed: Input should be a valid integer"),
-        (("  - step: extract\n", ""), "`langid` needs a `extract` stage before it"),
+        (("  - step: extract\n", ""), "WARC sources (cc) need `decode` and `extract` stages"),
+        (("  - step: decode\n", "  - step: predetect\n"), "`predetect` needs a `decode` stage before it"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:

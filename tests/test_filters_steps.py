@@ -75,14 +75,20 @@ def test_pii_step() -> None:
     assert doc.metadata["quality_signals"]["pii.phone"] == 1
 
 
+def _code(text: str, **extra) -> Document:
+    return Document(text=text, id="c", metadata={"lang": "code", "extra": extra})
+
+
 def test_code_filter_step(tmp_path: Path) -> None:
     step = CodeFilter(CodeFilterStage())
     good = "def f(x):\n    return x + 1\n" * 5
-    assert step.process(_doc(good, path="src/a.py", license="MIT")) is None
-    assert step.process(_doc(good, path="a.exe", license="MIT")) == "extension_not_allowed:exe"
-    assert step.process(_doc(good, path="a.py", license="GPL-3.0-only")) == "license_not_allowed:GPL-3.0-only"
-    assert step.process(_doc(good, path="a.py", license=["MIT", "Apache-2.0"])) is None
-    assert step.process(_doc(good, path="a.py")) == "no_license"
-    assert step.process(_doc("x" * 1200, path="a.py", license="MIT")) == "max_line_length"
+    # Only documents of language `code` (what stack sources set) are judged.
+    assert step.process(_doc(good, path="a.exe", license="MIT")) is None
+    assert step.process(_code(good, path="src/a.py", license="MIT")) is None
+    assert step.process(_code(good, path="a.exe", license="MIT")) == "extension_not_allowed:exe"
+    assert step.process(_code(good, path="a.py", license="GPL-3.0-only")) == "license_not_allowed:GPL-3.0-only"
+    assert step.process(_code(good, path="a.py", license=["MIT", "Apache-2.0"])) is None
+    assert step.process(_code(good, path="a.py")) == "no_license"
+    assert step.process(_code("x" * 1200, path="a.py", license="MIT")) == "max_line_length"
     open_step = CodeFilter(CodeFilterStage(licenses_path=None))
-    assert open_step.process(_doc(good, path="a.py")) is None
+    assert open_step.process(_code(good, path="a.py")) is None

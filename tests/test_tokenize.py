@@ -108,7 +108,7 @@ def write_documents(out: Path, layout: dict[tuple[str, str], list[int]], folder:
         for k, n in enumerate(sizes):
             rows = document_rows(lang, source, n, seed=k)
             table = pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA)
-            table = table.append_column("extra", pa.array([f"x{i}" for i in range(n)]))
+            table = table.append_column("added_by_a_later_stage", pa.array([f"x{i}" for i in range(n)]))
             pq.write_table(table, out / folder / lang / f"{source}-{k:03d}.parquet")
 
 

@@ -30,10 +30,19 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+QUOTE = "'"
+
+
 def _describe(error: dict[str, Any]) -> str:
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
         message = "unknown key"
+    elif error["type"] == "union_tag_not_found":
+        message = f"missing `{error['ctx']['discriminator'].strip(QUOTE)}`"
+    elif error["type"] == "union_tag_invalid":
+        ctx = error["ctx"]
+        key = ctx["discriminator"].strip(QUOTE)
+        message = f"unknown {key} {ctx['tag']!r}; expected one of {ctx['expected_tags']}"
     elif message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     if error["type"] not in ("extra_forbidden", "missing") and "input" in error:

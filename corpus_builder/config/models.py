@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from corpus_builder.config.sources import WARC_KINDS, SourceConfig
 from corpus_builder.dedup.config import DedupConfig
 from corpus_builder.mixture.config import MixtureConfig
 from corpus_builder.quality.config import (
@@ -26,37 +27,6 @@ from corpus_builder.tokenize.config import TokenizeConfig
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceConfig(StrictModel):
-    """A Common Crawl-style WARC source: explicit paths/globs/URLs, or a snapshot path list."""
-
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Source name; lands in the `source` column.")
-    kind: Literal["commoncrawl"] = "commoncrawl"
-    paths: list[str] = Field(
-        default_factory=list,
-        description="WARC files: local paths or globs (relative to the YAML file), or fsspec URLs.",
-    )
-    snapshot: str | None = Field(
-        default=None, description="Crawl id such as CC-MAIN-2024-10; recorded on every document."
-    )
-    path_list: str | None = Field(
-        default=None,
-        description="A `warc.paths.gz` list (path or URL). Overrides the snapshot's manifest entry.",
-    )
-    base_url: str | None = Field(default=None, description="Prefix joined to each relative path_list line.")
-    manifest: str = Field(
-        default="../manifests/commoncrawl.yaml",
-        description="Snapshot manifest (relative to the YAML file) used when only `snapshot` is given.",
-    )
-    max_files: int | None = Field(default=None, gt=0, description="Use only the first N files of the list.")
-    limit: int | None = Field(default=None, gt=0, description="Read at most N records from each file.")
-
-    @model_validator(mode="after")
-    def _needs_inputs(self) -> SourceConfig:
-        if not self.paths and not self.path_list and not self.snapshot:
-            raise ValueError("a source needs `paths`, `path_list` or `snapshot`")
-        return self
 
 
 class DecodeStage(StrictModel):
@@ -152,7 +122,6 @@ REPEATABLE = {"quality", "english_quality", "code_filter"}
 _NEEDS = {
     "predetect": "decode",
     "extract": "decode",
-    "langid": "extract",
     "clean": "langid",
     "quality": "langid",
     "english_quality": "langid",
@@ -199,18 +168,18 @@ class PipelineConfig(StrictModel):
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
 
     @model_validator(mode="after")
+    def _warc_sources_need_extraction(self) -> PipelineConfig:
+        steps = {s.step for s in self.stages}
+        warc = [s.name for s in self.sources if s.kind in WARC_KINDS and getattr(s, "content", "") != "pdf"]
+        if warc and not {"decode", "extract"} <= steps:
+            raise ValueError(f"WARC sources ({', '.join(warc)}) need `decode` and `extract` stages")
+        return self
+
+    @model_validator(mode="after")
     def _mixture_needs_tokens(self) -> PipelineConfig:
         if self.mixture is not None and self.tokenize is None:
             raise ValueError("`mixture` needs a `tokenize` section (shards are cut by token counts)")
         return self
-
-    @field_validator("sources")
-    @classmethod
-    def _unique_source_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
-        names = [s.name for s in sources]
-        if len(names) != len(set(names)):
-            raise ValueError(f"source names must be unique, got {names}")
-        return sources
 
     @field_validator("stages")
     @classmethod

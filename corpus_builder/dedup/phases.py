@@ -754,11 +754,12 @@ class FilterPhase(_DedupPhase):
             row["reason"] = pa.array([reason[i] for i in drop], pa.string())
             row["text"] = pc.utf8_slice_codeunits(d.column("text"), 0, limit)
             row["text_chars"] = pa.array(text_len[~kept].astype(np.int64))
-            row["quality_signals"] = (
-                d.column("quality_signals")
-                if "quality_signals" in d.column_names
-                else pa.nulls(len(drop), EXCLUDED_SCHEMA.field("quality_signals").type)
-            )
+            for optional in ("quality_signals", "extra"):
+                row[optional] = (
+                    d.column(optional)
+                    if optional in d.column_names
+                    else pa.nulls(len(drop), EXCLUDED_SCHEMA.field(optional).type)
+                )
             row["duplicate_of"] = pa.array([duplicate_of[i] for i in drop], pa.string())
             ex = pa.table({f.name: row[f.name] for f in EXCLUDED_DEDUP_SCHEMA}).cast(EXCLUDED_DEDUP_SCHEMA)
             ex_path = f"excluded/dedup-{lang}-{stem}.parquet"

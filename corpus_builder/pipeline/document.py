@@ -15,6 +15,7 @@ DROP_REASON = "drop_reason"
 READ_ERROR = "read_error"
 PAYLOAD = "payload"  # raw HTTP body (bytes) until decoding
 HTML = "html"  # decoded page (str) until extraction
+LANG_FIXED = "lang_fixed"  # the reader set `lang` (e.g. source code); language ID leaves it alone
 
 
 def mark_dropped(doc: Document, stage: str, reason: str) -> None:

@@ -15,7 +15,7 @@ from corpus_builder.steps.langid import LanguageRouter
 from corpus_builder.steps.pii import PiiMask
 from corpus_builder.steps.predetect import JapanesePredetector
 from corpus_builder.steps.quality import QualityFilter
-from corpus_builder.steps.read_warc import WarcReader
+from corpus_builder.steps.read import SourceReader
 from corpus_builder.steps.url_filter import UrlFilter
 from corpus_builder.writers.parquet import CorpusParquetWriter
 
@@ -44,7 +44,7 @@ def build_pipeline(
     )
     # The reader truncates bodies just past the decoder's limit, so an oversized page is still
     # recognised (and reported) as too large without holding all of it in memory.
-    steps: list[PipelineStep] = [WarcReader(tasks, max_payload_bytes=max_payload + 1)]
+    steps: list[PipelineStep] = [SourceReader(tasks, max_payload_bytes=max_payload + 1)]
     unrecorded: set[str] = set()
     for stage in config.stages:
         steps.append(STEPS[stage.step](stage, base_dir=base_dir))

@@ -25,9 +25,13 @@ class DocumentStep(PipelineStep):
     @abstractmethod
     def process(self, doc: Document) -> str | None: ...
 
+    def applies(self, doc: Document) -> bool:
+        """Whether this step has anything to do with `doc` (e.g. decoding only applies to raw bodies)."""
+        return True
+
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         for doc in data:
-            if is_dropped(doc):
+            if is_dropped(doc) or not self.applies(doc):
                 yield doc
                 continue
             self.stat_update("in")

@@ -145,10 +145,13 @@ class CodeFilterStage(_Strict):
         description="Licence allowlist (SPDX ids); 'default' = filters/wordlists/code_licenses.txt; "
         "null disables the check.",
     )
-    path_key: str = Field(default="path", description="Metadata key holding the file path.")
-    license_key: str = Field(default="license", description="Metadata key holding the licence id(s).")
+    path_key: str = Field(default="path", description="Provenance (`extra`) key holding the file path.")
+    license_key: str = Field(
+        default="license", description="Provenance (`extra`) key holding the licence(s)."
+    )
     languages: list[str] | None = Field(
-        default=None, description="Only documents of these `lang`s; None = all."
+        default_factory=lambda: ["code"],
+        description="Only documents of these `lang`s (stack sources set `code`); null = all.",
     )
 
 

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import yaml
 
-from corpus_builder.config.models import PipelineConfig, SourceConfig
+from corpus_builder.config.models import PipelineConfig
+from corpus_builder.config.sources import CommonCrawlSource, SourceConfig
 from corpus_builder.sources.remote import expand_inputs, read_path_list
 
 
 @dataclass(frozen=True, slots=True)
 class InputTask:
     rank: int
+    config: SourceConfig  # the `sources:` entry this file belongs to (its kind selects the reader)
     source: str
     path: str  # what the reader opens: a URL or an absolute path
     label: str  # what provenance records: the URL, or the path relative to the working directory
@@ -39,7 +41,7 @@ class SourceError(Exception):
     pass
 
 
-def _snapshot_entry(source: SourceConfig, base_dir: str) -> dict:
+def _snapshot_entry(source: CommonCrawlSource, base_dir: str) -> dict:
     manifest_path = Path(base_dir) / source.manifest
     try:
         manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
@@ -56,7 +58,7 @@ def source_paths(source: SourceConfig, base_dir: str, override: list[str] | None
         paths = expand_inputs(override, base_dir=None)
     elif source.paths:
         paths = expand_inputs(source.paths, base_dir=base_dir)
-    else:
+    else:  # a commoncrawl source without paths: its snapshot's path list
         path_list, base_url = source.path_list, source.base_url
         if path_list is None:
             entry = _snapshot_entry(source, base_dir)
@@ -80,14 +82,7 @@ def build_tasks(
     for source in config.sources:
         for path in source_paths(source, base_dir, input_override):
             absolute = path if "://" in path else os.path.abspath(path)
-            tasks.append(
-                InputTask(
-                    len(tasks),
-                    source.name,
-                    absolute,
-                    provenance_label(absolute),
-                    source.snapshot,
-                    source.limit,
-                )
-            )
+            snapshot = getattr(source, "snapshot", None)
+            label = provenance_label(absolute)
+            tasks.append(InputTask(len(tasks), source, source.name, absolute, label, snapshot, source.limit))
     return tasks

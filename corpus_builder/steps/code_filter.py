@@ -27,8 +27,10 @@ class CodeFilter(DocumentStep):
     def process(self, doc: Document) -> str | None:
         if self.languages is not None and doc.metadata.get("lang") not in self.languages:
             return None
-        path = doc.metadata.get(self.path_key) or doc.metadata.get("url")
-        reason = self.metadata_rules.check(path, doc.metadata.get(self.license_key))
+        extra = doc.metadata.get("extra") or {}
+        path = extra.get(self.path_key) or doc.metadata.get(self.path_key) or doc.metadata.get("url")
+        licence = extra.get(self.license_key) or doc.metadata.get(self.license_key)
+        reason = self.metadata_rules.check(path, licence)
         if reason is not None:
             return reason
         verdict = self.rules.evaluate(doc.text)

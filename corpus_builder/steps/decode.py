@@ -31,6 +31,9 @@ class HtmlDecoder(DocumentStep):
         super().__init__()
         self.max_payload_bytes = config.max_payload_bytes
 
+    def applies(self, doc: Document) -> bool:
+        return PAYLOAD in doc.metadata
+
     def process(self, doc: Document) -> str | None:
         payload: bytes = doc.metadata.pop(PAYLOAD, b"")
         content_type = doc.metadata.get("content_type")

@@ -20,6 +20,9 @@ class TextExtractor(DocumentStep):
         self.config = config
         self._extract = None
 
+    def applies(self, doc: Document) -> bool:
+        return HTML in doc.metadata
+
     def process(self, doc: Document) -> str | None:
         html: str = doc.metadata.pop(HTML)
         if len(html) > self.config.max_html_chars:

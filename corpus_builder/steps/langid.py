@@ -5,6 +5,7 @@ from __future__ import annotations
 from datatrove.data import Document
 
 from corpus_builder.config.models import LangIdStage
+from corpus_builder.pipeline.document import LANG_FIXED
 from corpus_builder.pipeline.step import DocumentStep
 from corpus_builder.text.langid import LanguageIdentifier
 
@@ -21,6 +22,9 @@ class LanguageRouter(DocumentStep):
         self.config = config
         # Resolve the model path now so a missing model fails before any task starts.
         self.identifier = LanguageIdentifier(config.model_path, config.max_chars)
+
+    def applies(self, doc: Document) -> bool:
+        return not doc.metadata.get(LANG_FIXED)
 
     def process(self, doc: Document) -> str | None:
         lang, score = self.identifier.predict(doc.text)

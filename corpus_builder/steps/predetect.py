@@ -28,6 +28,9 @@ class JapanesePredetector(DocumentStep):
         )
         self.write_skipped = config.write_skipped
 
+    def applies(self, doc: Document) -> bool:
+        return HTML in doc.metadata
+
     def process(self, doc: Document) -> str | None:
         signal = japanese_signal(doc.metadata[HTML], doc.metadata.get("content_language"), self.settings)
         if signal is None:

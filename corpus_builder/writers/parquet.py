@@ -84,6 +84,11 @@ def _provenance(doc: Document) -> dict[str, Any]:
     }
 
 
+def _extra(doc: Document) -> list[tuple[str, str]] | None:
+    extra = doc.metadata.get("extra")
+    return [(key, str(value)) for key, value in extra.items()] if extra else None
+
+
 def _signals(doc: Document) -> list[tuple[str, float]] | None:
     signals = doc.metadata.get("quality_signals")
     return list(signals.items()) if signals else None
@@ -140,6 +145,7 @@ class CorpusParquetWriter(PipelineStep):
                     "text": doc.text[: self.config.excluded_text_chars] if doc.text else None,
                     "text_chars": len(doc.text),
                     "quality_signals": _signals(doc),
+                    "extra": _extra(doc),
                 }
                 table("excluded", EXCLUDED_SCHEMA).append(row)
             else:
@@ -156,6 +162,7 @@ class CorpusParquetWriter(PipelineStep):
                     "charset_method": meta.get("charset_method"),
                     "extractor": meta.get("extractor"),
                     "quality_signals": _signals(doc),
+                    "extra": _extra(doc),
                 }
                 table("documents", DOCUMENT_SCHEMA, lang).append(row)
             yield doc

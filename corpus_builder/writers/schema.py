@@ -25,6 +25,8 @@ _PROVENANCE = [
 ]
 
 QUALITY_SIGNALS = pa.field("quality_signals", pa.map_(pa.string(), pa.float64()))
+#: Source-specific provenance that has no column of its own (Wikipedia title, KAKEN award, repo path).
+EXTRA = pa.field("extra", pa.map_(pa.string(), pa.string()))
 
 DOCUMENT_SCHEMA = pa.schema(
     [
@@ -37,6 +39,7 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("charset_method", pa.string()),
         pa.field("extractor", pa.string()),
         QUALITY_SIGNALS,
+        EXTRA,
     ],
     metadata={"corpus_builder.schema_version": SCHEMA_VERSION, "corpus_builder.table": "documents"},
 )
@@ -51,6 +54,7 @@ EXCLUDED_SCHEMA = pa.schema(
         pa.field("text", pa.string()),
         pa.field("text_chars", pa.int64()),
         QUALITY_SIGNALS,
+        EXTRA,
     ],
     metadata={"corpus_builder.schema_version": SCHEMA_VERSION, "corpus_builder.table": "excluded"},
 )
