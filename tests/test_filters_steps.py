@@ -86,7 +86,8 @@ def test_code_filter_step(tmp_path: Path) -> None:
     assert step.process(_doc(good, path="a.exe", license="MIT")) is None
     assert step.process(_code(good, path="src/a.py", license="MIT")) is None
     assert step.process(_code(good, path="a.exe", license="MIT")) == "extension_not_allowed:exe"
-    assert step.process(_code(good, path="a.py", license="GPL-3.0-only")) == "license_not_allowed:GPL-3.0-only"
+    gpl = _code(good, path="a.py", license="GPL-3.0-only")
+    assert step.process(gpl) == "license_not_allowed:GPL-3.0-only"
     assert step.process(_code(good, path="a.py", license=["MIT", "Apache-2.0"])) is None
     assert step.process(_code(good, path="a.py")) == "no_license"
     assert step.process(_code("x" * 1200, path="a.py", license="MIT")) == "max_line_length"
