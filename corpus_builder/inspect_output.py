@@ -20,7 +20,12 @@ def _files(path: str) -> list[Path]:
         return [target]
     if not target.is_dir():
         raise InspectError(f"{path}: no such file or directory")
-    files = sorted(p for p in target.rglob("*.parquet") if "_logs" not in p.parts)
+    # Folders named _x or work hold a phase's intermediate files, not corpus output.
+    files = sorted(
+        p
+        for p in target.rglob("*.parquet")
+        if not any(part.startswith("_") or part == "work" for part in p.relative_to(target).parts)
+    )
     if not files:
         raise InspectError(f"{path}: no Parquet files")
     return files
@@ -30,9 +35,18 @@ def describe(path: str, sample_rows: int = 3) -> str:
     files = _files(path)
     lines: list[str] = []
     by_table: dict[str, list[Path]] = {}
+    root = Path(path) if Path(path).is_dir() else Path(path).parent
     for file in files:
-        table = (pq.read_schema(file).metadata or {}).get(b"corpus_builder.table", b"other").decode()
-        by_table.setdefault(table, []).append(file)
+        # Tables written by the document phase name themselves; later phases go by their folder.
+        relative = file.relative_to(root).parts
+        folder = relative[0] if len(relative) > 1 else file.stem
+        if folder == "dedup" and len(relative) > 2:
+            folder = "/".join(relative[:2])  # dedup/clusters, dedup/index
+        elif folder == "excluded" and file.name.startswith("dedup-"):
+            folder = "excluded (dedup)"
+        elif folder == "documents":
+            folder = (pq.read_schema(file).metadata or {}).get(b"corpus_builder.table", b"documents").decode()
+        by_table.setdefault(folder, []).append(file)
     for table, table_files in sorted(by_table.items()):
         schema = pq.read_schema(table_files[0])
         total = sum(pq.ParquetFile(f).metadata.num_rows for f in table_files)
@@ -41,8 +55,11 @@ def describe(path: str, sample_rows: int = 3) -> str:
         group_by = [c for c in ("source", "lang", "stage", "reason") if c in schema.names]
         counts: Counter[tuple] = Counter()
         for file in table_files:
-            data = pq.read_table(file, columns=group_by)
-            columns = [data.column(c).to_pylist() for c in group_by]
+            present = [c for c in group_by if c in pq.read_schema(file).names]
+            data = pq.read_table(file, columns=present)
+            columns = [
+                data.column(c).to_pylist() if c in present else [None] * data.num_rows for c in group_by
+            ]
             counts.update(zip(*columns, strict=True))
         if group_by:
             lines.append("counts by " + "/".join(group_by) + ":")

@@ -1,11 +1,11 @@
-"""Shared by the end-to-end tests: a generated sample and a pipeline file pointing at it."""
+"""Shared by the end-to-end tests: a pipeline with every phase (documents, dedup, tokenize, mixture)."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-PIPELINE = """\
+DOCUMENTS_ONLY = """\
 name: e2e
 seed: 0
 sources:
@@ -27,9 +27,24 @@ executor:
   workers: {workers}
 """
 
+PIPELINE = DOCUMENTS_ONLY.replace(
+    "output:",
+    """dedup:
+  partitions: 3
+tokenize:
+  train: {{vocab_size: 1000, sample_docs: {{ja: 1000, en: 1000}}}}
+mixture:
+  subsets: {{cc/ja: {{epochs: 2}}, cc/en: {{epochs: 1}}}}
+  shard_tokens: 20000
+output:""",
+)
 
-def write_pipeline(path: Path, inputs: Path, output: Path, workers: int = 1) -> Path:
-    path.write_text(PIPELINE.format(inputs=inputs, output=output, workers=workers), encoding="utf-8")
+
+def write_pipeline(
+    path: Path, inputs: Path, output: Path, workers: int = 1, *, documents_only: bool = False
+) -> Path:
+    template = DOCUMENTS_ONLY if documents_only else PIPELINE
+    path.write_text(template.format(inputs=inputs, output=output, workers=workers), encoding="utf-8")
     return path
 
 

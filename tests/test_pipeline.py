@@ -72,7 +72,7 @@ def test_languages_are_split_and_provenance_kept(single_worker_run: Path) -> Non
 
 def test_every_record_is_accounted_for(single_worker_run: Path, sample_inputs: Path) -> None:
     kept = _rows(single_worker_run, "documents/*/*.parquet")
-    excluded = _rows(single_worker_run, "excluded/*.parquet")
+    excluded = _rows(single_worker_run, "excluded/0*.parquet")
     errors = _rows(single_worker_run, "errors/*.parquet")
     assert errors, "the sample's corrupt record must be reported"
     for error in errors:
@@ -86,13 +86,26 @@ def test_every_record_is_accounted_for(single_worker_run: Path, sample_inputs: P
     assert any(row["stage"] == "quality.swallow" for row in excluded)
 
 
+def test_dedup_splits_kept_documents_into_kept_and_duplicates(single_worker_run: Path) -> None:
+    kept = {row["id"] for row in _rows(single_worker_run, "documents/*/*.parquet")}
+    deduped = _rows(single_worker_run, "deduped/*/*.parquet")
+    duplicates = _rows(single_worker_run, "excluded/dedup-*.parquet")
+    assert duplicates, "the sample holds copied pages"
+    assert {r["id"] for r in deduped} | {r["id"] for r in duplicates} == kept
+    assert not {r["id"] for r in deduped} & {r["id"] for r in duplicates}
+    survivors = {r["id"]: r for r in deduped}
+    for row in duplicates:
+        assert row["reason"] in {"exact_dup", "url_dup", "near_dup"}
+        assert survivors[row["duplicate_of"]]["dup_cluster_size"] >= 2
+
+
 def test_manifest_matches_files(single_worker_run: Path) -> None:
     manifest = json.loads((single_worker_run / "manifest.json").read_text())
     listed = {entry["path"] for entry in manifest["outputs"]}
     on_disk = {
         p.relative_to(single_worker_run).as_posix()
         for p in single_worker_run.rglob("*")
-        if p.is_file() and "_logs" not in p.parts and p.name != "manifest.json"
+        if p.is_file() and "_logs" not in p.parts and p != single_worker_run / "manifest.json"
     }
     assert listed == on_disk
     for entry in manifest["outputs"]:
@@ -133,7 +146,9 @@ def test_other_config_refuses_the_same_output(
 
 
 def test_input_override_and_limit(sample_inputs: Path, tmp_path: Path) -> None:
-    pipeline = write_pipeline(tmp_path / "p.yaml", tmp_path / "nowhere", tmp_path / "out")
+    pipeline = write_pipeline(
+        tmp_path / "p.yaml", tmp_path / "nowhere", tmp_path / "out", documents_only=True
+    )
     args = ["run", str(pipeline), "--input", str(sample_inputs / "sample-00000.warc.gz"), "--limit", "5"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

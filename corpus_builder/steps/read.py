@@ -77,11 +77,10 @@ class SourceReader(PipelineStep):
         documents = self._warc(task) if records is None else self._text(task, records)
         read = 0
         for doc in documents:
-            if READ_ERROR not in doc.metadata:
-                if task.limit is not None and read >= task.limit:
-                    break
-                read += 1
+            read += READ_ERROR not in doc.metadata
             yield doc
+            if task.limit is not None and read >= task.limit:
+                break  # before pulling the next record, so no record past the limit is read
 
     def _base(self, task: InputTask) -> dict:
         return {"source": task.source, "snapshot": task.snapshot, "warc_path": task.label}
