@@ -157,6 +157,23 @@ def plan(
         typer.echo(plan_table(plan_of.mixture, output or plan_of.output_dir).render())
 
 
+@app.command()
+def report(
+    output_dir: Annotated[str, typer.Argument(help="A finished run's output directory.")],
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Where to write the page (default: OUTPUT_DIR/report.html).")
+    ] = None,
+) -> None:
+    """A self-contained HTML page: funnel per stage and rule, examples, histograms, mixture, timings."""
+    from corpus_builder.report import ReportError, build_report
+
+    try:
+        target = build_report(output_dir, html)
+    except ReportError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    typer.echo(f"wrote {target}")
+
+
 @app.command("train-tokenizer")
 def train_tokenizer_command(
     pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML with `tokenize.train`.")],

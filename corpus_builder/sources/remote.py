@@ -218,8 +218,14 @@ def expand_inputs(patterns: list[str], base_dir: str | None = None) -> list[str]
             # Normalised so provenance columns show a clean path, not `pipelines/../samples/...`.
             p = os.path.normpath(p)
             if glob.has_magic(p):
-                items = sorted(glob.glob(p, recursive=True))
+                # a directory is never an input file, even when a glob happens to match one
+                items = [it for it in sorted(glob.glob(p, recursive=True)) if not os.path.isdir(it)]
             else:
+                if os.path.isdir(p):
+                    raise FileNotFoundError(
+                        f"input {pat!r} is a directory, not a WARC file; give files or a glob such as "
+                        f"{os.path.join(pat, '*.warc.gz')!r}"
+                    )
                 items = [p] if os.path.exists(p) else []
             if not items:
                 raise FileNotFoundError(f"input pattern matched no files: {pat!r} (resolved to {p!r})")

@@ -761,6 +761,29 @@ class _FastFailed(Exception):
         self.anchor_id = anchor_id
 
 
+def _gzip_tail_left(f: BinaryIO, off: int) -> bool:
+    """Do bytes follow the gzip member at ``off`` (the member of fastwarc's last record)?
+
+    fastwarc takes an empty gzip member for the end of the file and stops without an error, dropping
+    every record after it. One member is inflated to find its end; unseekable streams are not checked.
+    """
+    try:
+        if not f.seekable():
+            return False
+        f.seek(off)
+        d = zlib.decompressobj(31)
+        while not d.eof:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                return False  # a cut member: fastwarc would have raised; nothing to add here
+            d.decompress(chunk, 1 << 16)
+            while d.unconsumed_tail and not d.eof:
+                d.decompress(d.unconsumed_tail, 1 << 16)
+        return bool(d.unused_data) or bool(f.read(1))
+    except (OSError, ValueError, zlib.error):
+        return False
+
+
 def _fast_records(f: BinaryIO, path: str, max_payload: int, gz: bool, wanted: set[str]) -> Iterator[_Raw]:
     """fastwarc framing; raises _FastFailed(anchor) when it cannot continue reliably.
 
@@ -793,6 +816,11 @@ def _fast_records(f: BinaryIO, path: str, max_payload: int, gz: bool, wanted: se
         try:
             rec = next(it)
         except StopIteration:
+            if gz and _gzip_tail_left(f, held.offset if held is not None else 0):
+                # fastwarc ends silently at an empty gzip member: the slow path reads on from here
+                raise _FastFailed(
+                    held.offset if held is not None else 0, index, held_id, "stopped before end of file"
+                ) from None
             if held is not None:
                 yield held
             return

@@ -36,6 +36,10 @@ class HtmlDecoder(DocumentStep):
 
     def process(self, doc: Document) -> str | None:
         payload: bytes = doc.metadata.pop(PAYLOAD, b"")
+        status = doc.metadata.get("http_status")
+        if status is not None and not 200 <= status < 300:
+            # error pages, redirects, "not modified": their body is not the page the URL names
+            return f"http_status_{status}"
         content_type = doc.metadata.get("content_type")
         if content_type and content_type not in _HTML_TYPES:
             return "not_html"
