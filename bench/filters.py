@@ -91,8 +91,8 @@ def main() -> None:
 
     print("| preset | docs/s | chars/s | kept |\n|---|---:|---:|---:|")
     configs = [
+        ("swallow-quality", {}),
         ("swallow", {}),
-        ("swallow-full", {}),
         ("llm-jp", {}),
         ("hojichar", {}),
         ("hojichar (analyzer: fugashi)", {"hojichar": {"analyzer": "fugashi"}}),

@@ -12,7 +12,7 @@ from corpus_builder.quality.explain import explain, format_table
 from corpus_builder.quality.ngword import WordMatcher, make_ngword_signals
 from corpus_builder.quality.rules import RuleSet, load_preset
 
-SWALLOW_FULL = load_preset("swallow-full")
+SWALLOW_FULL = load_preset("swallow")
 LLMJP = load_preset("llm-jp")
 HOJICHAR = load_preset("hojichar")
 
@@ -73,7 +73,7 @@ def test_swallow_ng_without_japanese_letters_passes(tmp_path: Path) -> None:
 
 
 def test_swallow_full_is_ng_rule_plus_swallow_preset() -> None:
-    assert SWALLOW_FULL.rules[1:] == load_preset("swallow").rules
+    assert SWALLOW_FULL.rules[1:] == load_preset("swallow-quality").rules
     assert SWALLOW_FULL.signal_functions == ("ngword", "swallow")
 
 
@@ -207,16 +207,16 @@ def test_the_stack_rules() -> None:
 
 
 def test_explain_lists_every_rule_of_every_preset() -> None:
-    rows = explain(BASE, ["swallow-full", "llm-jp", "hojichar"])
+    rows = explain(BASE, ["swallow", "llm-jp", "hojichar"])
     assert len(rows) == len(SWALLOW_FULL.rules) + len(LLMJP.rules) + len(HOJICHAR.rules)
-    assert {r.preset for r in rows} == {"swallow-full", "llm-jp", "hojichar"}
+    assert {r.preset for r in rows} == {"swallow", "llm-jp", "hojichar"}
     assert all(r.verdict in {"pass", "REJECT", "fail"} for r in rows)
     llmjp_rows = [r for r in rows if r.preset == "llm-jp"]
     assert all(r.verdict == "pass" for r in llmjp_rows)
-    swallow = [r for r in rows if r.preset == "swallow-full"]
+    swallow = [r for r in rows if r.preset == "swallow"]
     assert [r.verdict for r in swallow].count("REJECT") <= 1
     assert swallow[0].row[0] == "max_ng_fraction" and len(swallow[0].row) == 5
-    assert "| swallow-full | max_ng_fraction |" in format_table(rows)
+    assert "| swallow | max_ng_fraction |" in format_table(rows)
 
 
 def test_malformed_options_and_modifiers_are_errors(tmp_path: Path) -> None:

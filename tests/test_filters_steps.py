@@ -28,13 +28,13 @@ def _doc(text: str, **metadata) -> Document:
 def test_preset_quality_step_with_word_list_option(tmp_path: Path) -> None:
     (tmp_path / "ng.txt").write_text("悪語\n", encoding="utf-8")
     config = QualityStage.model_validate(
-        {"preset": "swallow-full", "options": {"ngword": {"wordlist_path": "ng.txt"}}},
+        {"preset": "swallow", "options": {"ngword": {"wordlist_path": "ng.txt"}}},
         context={"base_dir": str(tmp_path)},
     )
     step = QualityFilter(config, base_dir=str(tmp_path))
     doc = _doc("悪語" * 30 + "あ" * 10)
     assert step.process(doc) == "max_ng_fraction"
-    assert doc.metadata["quality_signals"]["swallow-full.ng_fraction"] == 60 / 70
+    assert doc.metadata["quality_signals"]["swallow.ng_fraction"] == 60 / 70
     assert step.process(_doc("x", lang="en")) is None
 
 

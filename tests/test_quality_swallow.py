@@ -23,7 +23,7 @@ from corpus_builder.quality.rules import SIGNAL_FUNCTIONS, RuleSet, load_preset
 from corpus_builder.quality.swallow import SIGNAL_NAMES, swallow_signals
 from corpus_builder.text.ja import count_char_classes, count_kana, split_paragraphs, split_sentences
 
-PRESET = load_preset("swallow")
+PRESET = load_preset("swallow-quality")
 
 # Fifty everyday sentences (27-34 characters), only hiragana/katakana/kanji/、。 so that every
 # character is a "Japanese letter"; chosen to share few 5-grams.
@@ -589,7 +589,7 @@ def test_load_preset_by_path_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyP
     (tmp_path / "presets" / "mine.yaml").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setenv("CORPUS_BUILDER_FILTERS", str(tmp_path))
     assert load_preset("mine").name == "t"
-    assert load_preset("swallow").name == "swallow"  # falls back to the repository presets
+    assert load_preset("swallow-quality").name == "swallow-quality"  # falls back to the repository presets
     with pytest.raises(FileNotFoundError):
         load_preset("no_such_preset")
 

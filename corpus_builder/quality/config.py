@@ -22,7 +22,7 @@ class _Strict(BaseModel):
 class QualityStage(_Strict):
     step: Literal["quality"] = "quality"
     preset: str = Field(
-        description="A preset in filters/presets/ (swallow, swallow-full, hojichar, llm-jp, fineweb2-ja, "
+        description="A preset in filters/presets/ (swallow, swallow-quality, hojichar, llm-jp, fineweb2-ja, "
         "the-stack) or a path to one."
     )
     languages: list[str] = Field(default_factory=lambda: ["ja"], min_length=1)
