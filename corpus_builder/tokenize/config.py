@@ -65,6 +65,11 @@ class TrainTokenizerConfig(_Strict):
         default=False, description="Off: keeps code indentation and line breaks intact."
     )
     user_defined_symbols: list[str] = Field(default_factory=list, description="Pieces never split.")
+    hard_vocab_limit: bool = Field(
+        default=True,
+        description="sentencepiece --hard_vocab_limit. false: `vocab_size` is an upper bound, so a small "
+        "sample yields a smaller vocabulary instead of failing.",
+    )
     num_threads: int = Field(
         default=1,
         ge=1,

@@ -259,10 +259,10 @@ def train_tokenizer(
     folder = documents if isinstance(documents, DataFolder) else get_datafolder(documents)
     texts: list[str] = []
     for lang in sorted(train.sample_docs):
-        sample = _sample(folder, lang, train.sample_docs[lang], seed, train.max_doc_chars)
-        if not sample:
-            raise ValueError(f"no documents for language {lang!r} under {folder.path}")
-        texts.extend(sample)
+        # A language the run kept nothing of contributes nothing; the others still make a model.
+        texts.extend(_sample(folder, lang, train.sample_docs[lang], seed, train.max_doc_chars))
+    if not texts:
+        raise ValueError(f"no documents of {sorted(train.sample_docs)} under {folder.path} to train on")
     spm.set_random_generator_seed(seed)
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
@@ -282,7 +282,7 @@ def train_tokenizer(
         shuffle_input_sentence=False,
         num_threads=train.num_threads,
         allow_whitespace_only_pieces=True,
-        hard_vocab_limit=True,
+        hard_vocab_limit=train.hard_vocab_limit,
         unk_id=0,
         bos_id=1,
         eos_id=2,
