@@ -137,9 +137,34 @@ def plan(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Measure token counts in this run's output.")
     ] = None,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="Run a small sample and estimate CPU-hours, documents, tokens, storage and memory.",
+        ),
+    ] = False,
+    sample: Annotated[
+        int, typer.Option("--sample", min=1, help="With --estimate: records read from each sampled file.")
+    ] = 200,
+    files: Annotated[
+        int, typer.Option("--files", min=1, help="With --estimate: how many input files to sample.")
+    ] = 4,
+    input: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help="With --estimate: these files/globs instead of the YAML's paths."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="With --estimate: workers of the full run.")
+    ] = None,
 ) -> None:
-    """The dedup S-curve and the mixture table (unique tokens, epochs, seen tokens, share)."""
+    """The dedup S-curve and the mixture table (unique tokens, epochs, seen tokens, share); with
+    --estimate, what a full run would cost, measured on a sample."""
     from corpus_builder.config.loader import load_plan
+
+    if estimate:
+        _estimate(file, sample, files, input, workers)
+        return
     from corpus_builder.dedup import s_curve_table
     from corpus_builder.mixture import plan_table
 
@@ -172,6 +197,22 @@ def report(
     except ReportError as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     typer.echo(f"wrote {target}")
+
+
+def _estimate(file: Path, sample: int, files: int, inputs: list[str] | None, workers: int | None) -> None:
+    from corpus_builder.executors.ray import RayResourceError
+    from corpus_builder.report.estimate import estimate
+    from corpus_builder.run import RunError
+    from corpus_builder.sources.tasks import SourceError
+    from corpus_builder.text.langid import LanguageModelError
+
+    try:
+        result = estimate(file, sample=sample, files=files, inputs=inputs or None, workers=workers)
+    except (ConfigError, SourceError, LanguageModelError, FileNotFoundError, RayResourceError) as exc:
+        _fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
+    except RunError as exc:
+        _fail(str(exc), EXIT_FAILED)
+    typer.echo(result.render())
 
 
 @app.command("train-tokenizer")

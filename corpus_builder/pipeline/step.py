@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.stats import Stats
 
 from corpus_builder.pipeline.document import is_dropped, mark_dropped
 
@@ -24,6 +25,11 @@ class DocumentStep(PipelineStep):
 
     @abstractmethod
     def process(self, doc: Document) -> str | None: ...
+
+    def set_name(self, name: str) -> None:
+        """Name a step after its configuration (e.g. its preset); its stats carry the new name."""
+        self.name = self.stage = name
+        self.stats = Stats(str(self))
 
     def applies(self, doc: Document) -> bool:
         """Whether this step has anything to do with `doc` (e.g. decoding only applies to raw bodies)."""

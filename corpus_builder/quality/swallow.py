@@ -2,7 +2,8 @@
 
 ``swallow_signals`` computes every statistic that ``quality.apply_v1`` thresholds, with the exact
 definitions of the public code at commit 2d03507 (character classes and sentence splitting are in
-:mod:`corpus_builder.text.ja`).  The thresholds themselves live in ``filters/presets/swallow-quality.yaml`` (and, NG-word ratio first, ``swallow.yaml``).
+:mod:`corpus_builder.text.ja`).  The thresholds live in ``filters/presets/swallow-quality.yaml``
+(and, after the NG-word ratio, in ``swallow.yaml``).
 
 Degenerate inputs.  The original crashes on two kinds of text; here every input yields a full set
 of finite values, chosen so that the preset still rejects the document, with a named rule:

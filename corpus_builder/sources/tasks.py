@@ -66,7 +66,8 @@ def source_paths(source: SourceConfig, base_dir: str, override: list[str] | None
         elif "://" not in path_list:
             path_list = str(Path(base_dir) / path_list)
         paths = read_path_list(path_list, base_url=base_url)
-    if source.max_files:
+    if source.max_files and not override:
+        # a cap on the snapshot's/YAML's list; files named with --input are all used
         paths = paths[: source.max_files]
     if not paths:
         raise SourceError(f"source {source.name}: no input files")

@@ -16,8 +16,7 @@ class CodeFilter(DocumentStep):
     def __init__(self, config: CodeFilterStage, base_dir: str | None = None) -> None:
         super().__init__()
         self.rules = load_preset(resolve_preset(config.preset, base_dir)).with_thresholds(config.thresholds)
-        self.name = f"code.{self.rules.name}"
-        self.stage = self.name
+        self.set_name(f"code.{self.rules.name}")
         ext = DEFAULT_EXTENSIONS if config.extensions_path == "default" else config.extensions_path
         lic = DEFAULT_LICENSES if config.licenses_path == "default" else config.licenses_path
         self.metadata_rules = CodeMetadataRules.from_files(ext, lic)

@@ -24,8 +24,7 @@ class QualityFilter(DocumentStep):
             )
         self.rules = rules
         self.apply_modifiers = config.apply_modifiers
-        self.name = f"quality.{rules.name}"
-        self.stage = self.name
+        self.set_name(f"quality.{rules.name}")
         self.languages = frozenset(config.languages)
 
     def process(self, doc: Document) -> str | None:
