@@ -222,13 +222,18 @@ language_filter.model = LocalFT176LID(model_path, ["ja"])
 # Gopher's defaults assume English words: the average word length bounds (3..10) and the English
 # stop-word list would drop every Japanese page. Japanese settings: Sudachi words are 1-3 characters,
 # and the stop words are the commonest particles/auxiliaries.
-JA_STOP_WORDS = ["の", "に", "は", "を", "た", "が", "で", "て", "と", "し", "れ", "さ", "ある", "いる", "も", "な", "です", "ます"]
+JA_STOP_WORDS = [
+    "の", "に", "は", "を", "た", "が", "で", "て", "と",
+    "し", "れ", "さ", "ある", "いる", "も", "な", "です", "ます",
+]  # fmt: skip
 pipeline = [
     WarcReader(inputs, glob_pattern="*.warc.gz"),
     Trafilatura(favour_precision=True, timeout=10.0),
     language_filter,
     GopherRepetitionFilter(language="ja"),
-    GopherQualityFilter(language="ja", min_avg_word_length=1, max_avg_word_length=10, stop_words=JA_STOP_WORDS),
+    GopherQualityFilter(
+        language="ja", min_avg_word_length=1, max_avg_word_length=10, stop_words=JA_STOP_WORDS
+    ),
     FineWebQualityFilter(language="ja"),
     JsonlWriter(output, compression=None),
 ]
@@ -433,7 +438,8 @@ def main() -> int:
         full = ours(work, "full", full_yaml, mix["mix"])
         full2 = ours(work, "full-warm", full_yaml, mix["warm"])
         log(
-            f"ours {ja_cc['wall']:.1f}s (1 page {ja_cc2['wall']:.1f}s), full {full['wall']:.1f}s ({full2['wall']:.1f}s)"
+            f"ours {ja_cc['wall']:.1f}s (1 page {ja_cc2['wall']:.1f}s), "
+            f"full {full['wall']:.1f}s ({full2['wall']:.1f}s)"
         )
         # steady state: the extra time of the mix over a run on one Japanese page (start-up, imports and
         # every lazily loaded model cancel out); whole-process rates are shown beside it
@@ -563,8 +569,9 @@ def main() -> int:
             "bodies, timed inside the process (best of 3); ja_cc: wall time on them minus wall time on 1 page"
         )
         notes.append(
-            "steady state = (records - 1) / (wall on the mix - wall on one Japanese page), one process on one core: "
-            "start-up, imports and lazily loaded models (lid.176, trafilatura; spaCy+Sudachi for datatrove) cancel out. "
+            "steady state = (records - 1) / (wall on the mix - wall on one Japanese page), one process on "
+            "one core: start-up, imports and lazily loaded models (lid.176, trafilatura; spaCy+Sudachi for "
+            "datatrove) cancel out. "
             f"One-page runs: ja_cc {ja_cc2['wall']:.2f}s, full chain {full2['wall']:.2f}s"
             + (f", datatrove {dt2['wall']:.2f}s" if "datatrove" not in skip else "")
         )
@@ -578,7 +585,8 @@ def main() -> int:
 
         print(f"\n## corpus_builder benchmark ({time.strftime('%Y-%m-%d')})\n")
         print(
-            f"Command: `python -m bench {shlex.join(sys.argv[1:])}` (total {time.perf_counter() - started:.0f}s)\n"
+            f"Command: `python -m bench {shlex.join(sys.argv[1:])}` "
+            f"(total {time.perf_counter() - started:.0f}s)\n"
         )
         print("\n".join(machine(args.datatrove_python)) + "\n")
         print(

@@ -124,6 +124,7 @@ def test_killed_worker_is_retried_and_output_is_unchanged(
     result = RayExecutor(steps, tasks, str(output / "_logs" / "documents"), RaySettings(max_retries=2)).run()
     assert (tmp_path / "killed").exists(), "the worker was never killed"
     assert not result.failures
+
     # Only the document phase ran here: compare the files it writes.
     def document_phase(digests: dict[str, str]) -> dict[str, str]:
         prefixes = ("documents/", "errors/", "excluded/0", "counts/0")
