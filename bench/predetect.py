@@ -38,8 +38,8 @@ sources:
     kind: commoncrawl
     paths: ["{inputs}/*.warc.gz"]
 stages:
-  - step: decode
-{predetect}  - step: extract
+{predetect}  - step: decode
+  - step: extract
   - step: langid
     keep: {{ja: 0.65}}
   - step: quality

@@ -67,7 +67,7 @@ def test_good_file_loads(tmp_path: Path) -> None:
         (("    kind: commoncrawl\n", ""), "sources[0]: missing `kind`"),
         (("name: t\n", "name: t\nseed: many\n"), "seed: Input should be a valid integer"),
         (("  - step: extract\n", ""), "WARC sources (cc) need `decode` and `extract` stages"),
-        (("  - step: decode\n", "  - step: predetect\n"), "`predetect` needs a `decode` stage before it"),
+        (("  - step: decode\n", "  - step: predetect\n"), "`extract` needs a `decode` stage before it"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from corpus_builder.text.extract import ExtractionTimeout, ExtractSettings, make_extractor, time_limit
 from corpus_builder.text.langid import LanguageIdentifier, LanguageModelError, bundled_model_path
-from corpus_builder.text.predetect import PredetectSettings, japanese_signal
+from corpus_builder.text.predetect import PredetectSettings, _is_utf8, japanese_signal
 
 JA_BODY = (
     "駅前の小さな図書館では、毎週土曜日に子ども向けの読み聞かせ会が開かれています。"
@@ -33,36 +33,56 @@ def page(body: str, *, lang: str | None = None, title: str = "Library news") -> 
 
 
 SETTINGS = PredetectSettings()
+ZH_BODY = "北京图书馆每周六为儿童举办故事会。孩子们喜欢自己编写故事的结局并讲给大家听。"
+
+
+def signal(html: str, encoding: str = "utf-8", content_language: str | None = None, **kw) -> str | None:
+    settings = PredetectSettings(**kw) if kw else SETTINGS
+    # xmlcharrefreplace: the page footer's © has no Shift_JIS code, as on real pages
+    return japanese_signal(html.encode(encoding, "xmlcharrefreplace"), content_language, None, settings)
 
 
 @pytest.mark.parametrize(
-    ("html", "content_language", "expected"),
+    ("html", "encoding", "content_language", "expected"),
     [
-        (page(EN_BODY, lang="ja-JP"), None, "lang_attribute"),
-        (page(EN_BODY), "ja", "http_language"),
-        (page(EN_BODY, title="図書館だより"), None, "title"),
-        (page(JA_BODY), None, "kana"),
-        (page(EN_BODY, lang="en"), None, None),
-        (
-            page("北京图书馆每周六为儿童举办故事会。孩子们喜欢自己编写故事的结局并讲给大家听。", lang="zh"),
-            None,
-            None,
-        ),
+        (page(EN_BODY, lang="ja-JP"), "utf-8", None, "lang_attribute"),
+        (page(EN_BODY), "utf-8", "ja", "http_language"),
+        (page(EN_BODY, title="図書館だより"), "utf-8", None, "title"),
+        (page(JA_BODY), "utf-8", None, "kana"),
+        # Legacy encodings without any declaration: decoded, then scanned as text.
+        (page(JA_BODY), "cp932", None, "kana"),
+        (page(JA_BODY), "euc_jp", None, "kana"),
+        (page(JA_BODY), "iso2022_jp", None, "kana"),
+        (page(EN_BODY, title="図書館だより"), "cp932", None, "title"),
+        (page(EN_BODY, lang="en"), "utf-8", None, None),
+        (page(ZH_BODY, lang="zh"), "utf-8", None, None),
+        (page(ZH_BODY), "gbk", None, None),
+        (page(EN_BODY), "utf-16", None, None),
+        (page(JA_BODY), "utf-16", None, "kana"),
     ],
 )
-def test_predetect_signals(html: str, content_language: str | None, expected: str | None) -> None:
-    assert japanese_signal(html, content_language, SETTINGS) == expected
+def test_predetect_signals(
+    html: str, encoding: str, content_language: str | None, expected: str | None
+) -> None:
+    assert signal(html, encoding, content_language) == expected
 
 
 def test_predetect_only_scans_the_head() -> None:
-    html = "<html><body>" + "x" * 10_000 + JA_BODY * 3 + "</body></html>"
-    assert japanese_signal(html, None, PredetectSettings(head_chars=8192)) is None
-    assert japanese_signal(html, None, PredetectSettings(head_chars=20_000)) == "kana"
+    html = "<html><body>" + "x" * 20_000 + JA_BODY * 3 + "</body></html>"
+    assert signal(html, head_bytes=16_384) is None
+    assert signal(html, head_bytes=40_000) == "kana"
+
+
+def test_a_character_cut_by_the_head_still_counts_as_utf8() -> None:
+    encoded = ("<html><body>" + JA_BODY).encode("utf-8")
+    cut = len("<html><body>") + 1  # one byte into a three-byte character
+    assert _is_utf8(encoded[:cut])
+    assert not _is_utf8(encoded[: cut - 1] + b"\x82\xa0")  # a Shift_JIS kana
+    assert not _is_utf8(b"\x1b$B$3$l\x1b(B")  # ISO-2022-JP is 7-bit but not UTF-8 text
 
 
 def test_predetect_signals_can_be_switched_off() -> None:
-    html = page(EN_BODY, lang="ja")
-    assert japanese_signal(html, None, PredetectSettings(use_lang_attribute=False)) is None
+    assert signal(page(EN_BODY, lang="ja"), use_lang_attribute=False) is None
 
 
 @pytest.mark.parametrize("engine", ["trafilatura", "resiliparse"])

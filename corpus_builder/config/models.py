@@ -40,14 +40,14 @@ class DecodeStage(StrictModel):
 
 
 class PredetectStage(StrictModel):
-    """Cheap Japanese check on the decoded head of a page, before the expensive extractor.
+    """Cheap Japanese check on the first bytes of a page, before decoding and extraction.
 
     The idea is the Swallow corpus's (Okazaki et al., 2024): most Common Crawl pages are not
     Japanese and can be recognised from `<html lang>`, the title or a kana scan without extraction.
     """
 
     step: Literal["predetect"] = "predetect"
-    head_chars: int = Field(default=8192, gt=0, le=1_000_000, description="Characters of HTML scanned.")
+    head_bytes: int = Field(default=16_384, gt=0, le=10_000_000, description="Bytes of the body scanned.")
     min_kana: int = Field(
         default=20,
         ge=1,
@@ -108,8 +108,8 @@ Stage = Annotated[
 #: → language → cleaned text). Stages of equal rank may repeat and run in the order written.
 STAGE_RANK = {
     "url_filter": 0,
-    "decode": 1,
-    "predetect": 2,
+    "predetect": 1,
+    "decode": 2,
     "extract": 3,
     "langid": 4,
     "clean": 5,
@@ -120,7 +120,6 @@ STAGE_RANK = {
 }
 REPEATABLE = {"quality", "english_quality", "code_filter"}
 _NEEDS = {
-    "predetect": "decode",
     "extract": "decode",
     "clean": "langid",
     "quality": "langid",

@@ -1,11 +1,11 @@
-"""Predetect step: drop pages that show no sign of Japanese before paying for extraction."""
+"""Predetect step: drop pages that show no sign of Japanese before paying for decoding and extraction."""
 
 from __future__ import annotations
 
 from datatrove.data import Document
 
 from corpus_builder.config.models import PredetectStage
-from corpus_builder.pipeline.document import HTML
+from corpus_builder.pipeline.document import PAYLOAD
 from corpus_builder.pipeline.step import DocumentStep
 from corpus_builder.text.predetect import PredetectSettings, japanese_signal
 
@@ -20,19 +20,21 @@ class JapanesePredetector(DocumentStep):
     def __init__(self, config: PredetectStage, base_dir: str | None = None) -> None:
         super().__init__()
         self.settings = PredetectSettings(
-            head_chars=config.head_chars,
+            head_bytes=config.head_bytes,
             min_kana=config.min_kana,
             use_lang_attribute=config.use_lang_attribute,
             use_http_language=config.use_http_language,
             use_title=config.use_title,
         )
-        self.write_skipped = config.write_skipped
 
     def applies(self, doc: Document) -> bool:
-        return HTML in doc.metadata
+        return PAYLOAD in doc.metadata
 
     def process(self, doc: Document) -> str | None:
-        signal = japanese_signal(doc.metadata[HTML], doc.metadata.get("content_language"), self.settings)
+        meta = doc.metadata
+        signal = japanese_signal(
+            meta[PAYLOAD], meta.get("content_language"), meta.get("http_charset"), self.settings
+        )
         if signal is None:
             return NOT_JAPANESE
         self.stat_update(f"signal.{signal}")
