@@ -21,13 +21,15 @@ from corpus_builder.text.decode import decode_html
 # Hiragana U+3041–3096, katakana U+30A1–30FA and the prolonged sound mark U+30FC, as UTF-8 bytes.
 _UTF8_KANA = re.compile(rb"\xe3(?:\x81[\x81-\xbf]|\x82[\x80-\x96\xa1-\xbf]|\x83[\x80-\xba\xbc])")
 _KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
-_HTML_LANG = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?\s*ja\b", re.IGNORECASE)
+# Matched against the lower-cased head, at the position of `<html` / of a `content-language` meta.
+_HTML_LANG_AT = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?\s*ja\b")
 _META_LANG = re.compile(
-    rb"<meta\b[^>]*?http-equiv\s*=\s*[\"']?content-language[\"']?[^>]*?content\s*=\s*[\"']?\s*ja\b",
-    re.IGNORECASE,
+    rb"<meta\b[^>]*?http-equiv\s*=\s*[\"']?content-language[\"']?[^>]*?content\s*=\s*[\"']?\s*ja\b"
 )
-_TITLE_BYTES = re.compile(rb"<title\b[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _TITLE_TEXT = re.compile(r"<title\b[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+# Every kana is UTF-8 E3 xx xx: counting E3 bytes (C speed) bounds the number of kana from above, so
+# most pages are settled without running a regex over the head.
+_KANA_LEAD = 0xE3
 _ESCAPE = 0x1B  # ISO-2022 encodings are 7-bit: ASCII bytes with escape sequences
 
 
@@ -56,6 +58,29 @@ def _enough(matches: Iterator[object], wanted: int) -> bool:
     return any(seen >= wanted for seen, _ in enumerate(matches, start=1))
 
 
+def _declares_japanese(lower_head: bytes) -> bool:
+    position = lower_head.find(b"<html")
+    if position >= 0 and _HTML_LANG_AT.match(lower_head, position):
+        return True
+    return b"content-language" in lower_head and _META_LANG.search(lower_head) is not None
+
+
+def _utf8_signal(head: bytes, lower_head: bytes, settings: PredetectSettings) -> str | None:
+    kana_at_most = head.count(_KANA_LEAD)
+    if kana_at_most == 0:
+        return None
+    if settings.use_title:
+        start = lower_head.find(b"<title")
+        if start >= 0:
+            end = lower_head.find(b"</title", start)
+            if _UTF8_KANA.search(head, start, end if end >= 0 else len(head)):
+                return "title"
+    # Kana rather than kanji: kanji alone cannot tell Japanese from Chinese.
+    if kana_at_most >= settings.min_kana and _enough(_UTF8_KANA.finditer(head), settings.min_kana):
+        return "kana"
+    return None
+
+
 def japanese_signal(
     payload: bytes, content_language: str | None, http_charset: str | None, settings: PredetectSettings
 ) -> str | None:
@@ -63,14 +88,13 @@ def japanese_signal(
     if settings.use_http_language and content_language and content_language.strip().lower().startswith("ja"):
         return "http_language"
     head = payload[: settings.head_bytes]
-    if settings.use_lang_attribute and (_HTML_LANG.search(head) or _META_LANG.search(head)):
+    lower_head = head.lower()  # bytes.lower() only folds ASCII, so multi-byte text is untouched
+    if settings.use_lang_attribute and _declares_japanese(lower_head):
         return "lang_attribute"
+    if head.isascii() and _ESCAPE not in head:
+        return None  # no kana can be written in plain ASCII
     if _is_utf8(head):
-        title = _TITLE_BYTES.search(head) if settings.use_title else None
-        if title and _UTF8_KANA.search(title.group(1)):
-            return "title"
-        # Kana rather than kanji: kanji alone cannot tell Japanese from Chinese.
-        return "kana" if _enough(_UTF8_KANA.finditer(head), settings.min_kana) else None
+        return _utf8_signal(head, lower_head, settings)
     text = decode_html(head, http_charset).text
     title_text = _TITLE_TEXT.search(text) if settings.use_title else None
     if title_text and _KANA.search(title_text.group(1)):
