@@ -111,7 +111,11 @@ def _n(x: int) -> str:
 
 
 def _b(x: int) -> str:
-    return f"{x / 1e9:,.1f}B"
+    """Token counts at a glance: billions as LLM-jp reports them (592.2B), smaller runs in M or K."""
+    for scale, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if x >= scale:
+            return f"{x / scale:,.1f}{unit}"
+    return str(x)
 
 
 @dataclass(frozen=True)
