@@ -180,17 +180,15 @@ def ray_settings(config: ExecutorConfig) -> RaySettings:
 
 
 def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
-    config = resolve_paths(
-        apply_options(load_config(config_path), options), str(Path(config_path).resolve().parent)
-    )
+    base_dir = str(Path(config_path).resolve().parent)
+    config = resolve_paths(apply_options(load_config(config_path), options), base_dir)
     if config.executor.kind == "ray":
         with ray_session(ray_settings(config.executor), config.executor.workers):
-            return _run(config, config_path, options)
-    return _run(config, config_path, options)
+            return _run(config, base_dir, options)
+    return _run(config, base_dir, options)
 
 
-def _run(config: PipelineConfig, config_path: str | Path, options: RunOptions) -> RunOutcome:
-    base_dir = str(Path(config_path).resolve().parent)
+def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutcome:
     tasks = build_tasks(config, base_dir, options.inputs)
     described, config_sha256 = identity(config, tasks)
     # Absolute before fsspec sees it: fsspec caches folder objects by the string they were made from,

@@ -369,7 +369,7 @@ def run_sample(
                 ]
             }
         )
-        _run(config, pipeline, options)
+        _run(config, base_dir, options)
     return time.perf_counter() - t0, _cpu_seconds() - c0, _rss_bytes()
 
 
