@@ -45,7 +45,7 @@ def _plain(tree: Any) -> Any:
 
 
 def summarise_counts(task_counts: list[dict[str, Any]]) -> dict[str, Any]:
-    kept, excluded, errors = _nested(), _nested(), defaultdict(int)
+    kept, excluded, by_language, errors = _nested(), _nested(), _nested(), defaultdict(int)
     for summary in task_counts:
         for key, value in summary["counts"].items():
             kind, source, *rest = key.split("|")
@@ -57,9 +57,17 @@ def summarise_counts(task_counts: list[dict[str, Any]]) -> dict[str, Any]:
             elif kind == "excluded":
                 stage, reason = rest
                 excluded[source][stage][reason] = excluded[source][stage].get(reason, 0) + value
+            elif kind == "excluded_by_language":
+                lang, stage, reason = rest
+                entry = by_language[source][lang][stage][reason]
+                entry["documents"] = entry.get("documents", 0) + value
+                entry["chars"] = entry.get("chars", 0) + chars
             else:
                 errors[source] += value
-    return {"kept": _plain(kept), "excluded": _plain(excluded), "read_errors": dict(sorted(errors.items()))}
+    totals = {"kept": _plain(kept), "excluded": _plain(excluded), "read_errors": dict(sorted(errors.items()))}
+    if by_language:
+        totals["excluded_by_language"] = _plain(by_language)
+    return totals
 
 
 def _phase_of(counts_path: str) -> str:

@@ -194,3 +194,20 @@ def test_output_does_not_depend_on_where_the_checkout_lives(
     assert digests[0] == digests[1]
     warc_paths = {row["warc_path"] for row in _rows(tmp_path / "a" / "out", "documents/*/*.parquet")}
     assert warc_paths <= {f"samples/sample-0000{i}.warc.gz" for i in range(3)}
+
+
+def test_manifest_funnel_by_language_matches_excluded_rows(single_worker_run: Path) -> None:
+    manifest = json.loads((single_worker_run / "manifest.json").read_text())
+    by_language = manifest["totals"]["excluded_by_language"]["cc"]
+    expected: dict[tuple[str, str, str], int] = {}
+    for row in _rows(single_worker_run, "excluded/0*.parquet"):
+        key = (row["lang"] or "und", row["stage"], row["reason"])
+        expected[key] = expected.get(key, 0) + 1
+    found = {
+        (lang, stage, reason): entry["documents"]
+        for lang, stages in by_language.items()
+        for stage, reasons in stages.items()
+        for reason, entry in reasons.items()
+    }
+    assert found == expected
+    assert ("ja", "quality.swallow") in {(lang, stage) for lang, stage, _ in found}

@@ -134,6 +134,10 @@ class CorpusParquetWriter(PipelineStep):
                 stage, reason = meta[DROP_STAGE], meta[DROP_REASON]
                 counts[f"excluded|{source}|{stage}|{reason}"] += 1
                 chars[f"excluded|{source}|{stage}|{reason}"] += len(doc.text)
+                # The same drop by language ("und": dropped before language ID), for the funnel.
+                by_lang = f"excluded_by_language|{source}|{meta.get('lang') or 'und'}|{stage}|{reason}"
+                counts[by_lang] += 1
+                chars[by_lang] += len(doc.text)
                 progress.add(excluded=1)
                 if stage in self.unrecorded_stages:
                     continue
