@@ -17,6 +17,7 @@ from collections.abc import Callable, MutableMapping
 from contextlib import nullcontext
 from copy import deepcopy
 from dataclasses import dataclass, field
+from multiprocessing.managers import SyncManager
 
 from datatrove.executor.base import DistributedEnvVars, PipelineExecutor
 from datatrove.io import DataFolder
@@ -47,6 +48,14 @@ def _die_with_parent() -> None:
 
     pr_set_pdeathsig = 1
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _progress_manager() -> SyncManager:
+    """The process holding the shared progress counters; like the pool workers, it must not outlive a
+    killed driver (an orphaned manager would wait on its socket forever)."""
+    manager = SyncManager(ctx=multiprocessing.get_context("fork"))
+    manager.start(_die_with_parent)
+    return manager
 
 
 def _init_worker(executor: LocalExecutor, shared: MutableMapping[str, int]) -> None:
@@ -114,7 +123,7 @@ class LocalExecutor(PipelineExecutor):
         result.skipped = self.tasks - len(ranks)
         if not ranks:
             return result
-        with multiprocessing.Manager() if self.workers > 1 else nullcontext() as manager:
+        with _progress_manager() if self.workers > 1 else nullcontext() as manager:
             shared: MutableMapping[str, int] = manager.dict() if manager else {}
             display = ProgressDisplay(
                 shared,
