@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 DOCUMENTS_ONLY = """\
@@ -56,3 +57,25 @@ def output_digests(output: Path) -> dict[str, str]:
         if path.is_file() and not relative.startswith("_logs/"):
             digests[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digests
+
+
+def processes_running(pipeline: Path) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+                state = (entry / "stat").read_text().split(") ", 1)[1][0]
+            except OSError:
+                continue
+            if str(pipeline).encode() in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def assert_no_survivors(pipeline: Path) -> None:
+    """Pool workers and the progress manager die with the killed driver (PR_SET_PDEATHSIG)."""
+    deadline = time.monotonic() + 10
+    while (survivors := processes_running(pipeline)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not survivors, f"processes outlived the killed run: {survivors}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from corpus_builder.samples.generate import generate_cc_mix
-from tests.pipeline_helpers import output_digests, write_pipeline
+from tests.pipeline_helpers import assert_no_survivors, output_digests, write_pipeline
 
 
 def _run(pipeline: Path) -> subprocess.CompletedProcess:
@@ -23,28 +23,6 @@ def _run(pipeline: Path) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
     )
-
-
-def _processes_running(pipeline: Path) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-                state = (entry / "stat").read_text().split(") ", 1)[1][0]
-            except OSError:
-                continue
-            if str(pipeline).encode() in cmdline and state != "Z":
-                found.append(int(entry.name))
-    return found
-
-
-def _assert_no_survivors(pipeline: Path) -> None:
-    """Pool workers and the progress manager die with the killed driver (PR_SET_PDEATHSIG)."""
-    deadline = time.monotonic() + 10
-    while (survivors := _processes_running(pipeline)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not survivors, f"processes outlived the killed run: {survivors}"
 
 
 def _run_and_kill(pipeline: Path, when: Callable[[], bool], timeout_s: float = 120) -> bool:
@@ -62,7 +40,7 @@ def _run_and_kill(pipeline: Path, when: Callable[[], bool], timeout_s: float = 1
             if when():
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait()
-                _assert_no_survivors(pipeline)
+                assert_no_survivors(pipeline)
                 return True
             time.sleep(0.005)
         raise AssertionError("the kill condition never held")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from corpus_builder.samples.generate import generate_sample
-from tests.pipeline_helpers import output_digests
+from tests.pipeline_helpers import assert_no_survivors, output_digests
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -144,6 +144,7 @@ def _run_and_kill(pipeline: Path, launcher: Path, when: Callable[[], bool], slow
             if when():
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait()
+                assert_no_survivors(pipeline)
                 return True
             if process.poll() is not None:
                 return False
