@@ -11,8 +11,8 @@ import pytest
 
 from corpus_builder.dedup import DedupConfig, DedupError, build_dedup_phases
 from corpus_builder.dedup.hashing import MinHasher, normalize_url, shingle_text
-from corpus_builder.dedup.testing import StopRun, run_phases_inline
 from corpus_builder.phases.base import RunContext
+from corpus_builder.phases.inline import StopRun, run_phases
 from tests.test_dedup_helpers import (
     EN,
     JA,
@@ -176,10 +176,10 @@ def test_killed_run_rerun_gives_identical_output(tmp_path: Path, stop_after: int
     ctx = RunContext(output_dir=str(killed), seed=0, workers=1)
     cfg = DedupConfig(partitions=3)
     with contextlib.suppress(StopRun):
-        run_phases_inline(build_dedup_phases(cfg, ctx), shuffle_seed=5, stop_after_tasks=stop_after)
+        run_phases(build_dedup_phases(cfg, ctx), shuffle_seed=5, stop_after_tasks=stop_after)
     (killed / "dedup/work/buckets/00000").mkdir(parents=True, exist_ok=True)
     (killed / "dedup/work/buckets/00000/000001.parquet.inprogress").write_bytes(b"half")
-    run_phases_inline(build_dedup_phases(cfg, ctx))
+    run_phases(build_dedup_phases(cfg, ctx))
     assert output_bytes(killed) == output_bytes(clean)
 
 

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpus_builder.dedup import DedupConfig, build_dedup_phases
-from corpus_builder.dedup.testing import run_phases_inline
 from corpus_builder.phases.base import RunContext
+from corpus_builder.phases.inline import run_phases
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,7 +73,7 @@ def write_docs(out: Path, lang: str, task: str, docs: list[dict]) -> None:
 def run_dedup(out: Path, shuffle_seed: int | None = None, **config) -> list[str]:
     cfg = DedupConfig(**config)
     ctx = RunContext(output_dir=str(out), seed=0, workers=1)
-    return run_phases_inline(build_dedup_phases(cfg, ctx), shuffle_seed=shuffle_seed)
+    return run_phases(build_dedup_phases(cfg, ctx), shuffle_seed=shuffle_seed)
 
 
 def read_all(out: Path, sub: str) -> pa.Table | None:

@@ -20,11 +20,11 @@ from corpus_builder.mixture import (
     MixturePlanFile,
     build_mixture_phases,
     plan_table,
-    run_phases,
 )
 from corpus_builder.mixture.phases import assign_partitions, doc_hashes
 from corpus_builder.mixture.plan import measure_tokenized
 from corpus_builder.phases.base import RunContext
+from corpus_builder.phases.inline import run_phases
 from corpus_builder.tokenize import build_tokenize_phases
 from tests.test_tokenize import tiny_config, write_documents
 

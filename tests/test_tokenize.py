@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from corpus_builder.mixture.inline import run_phases
 from corpus_builder.phases.base import RunContext
+from corpus_builder.phases.inline import run_phases
 from corpus_builder.tokenize import TokenizeConfig, Tokenizer, build_tokenize_phases, train_tokenizer
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA
 

@@ -1,7 +1,8 @@
 """Exact, URL and MinHash near-duplicate removal as phases over sharded Parquet.
 
-Public API: `DedupConfig`, `build_dedup_phases(config, ctx)`, `s_curve_table` / `print_plan`,
-and `testing.run_phases_inline` for tests. See `phases.py` for the phase chain and outputs.
+Public API: `DedupConfig`, `build_dedup_phases(config, ctx)`, `s_curve_table` / `print_plan`
+(tests run the phases with `corpus_builder.phases.inline.run_phases`). See `phases.py` for the
+phase chain and outputs.
 """
 
 from corpus_builder.dedup.config import PRESETS, DedupConfig, MinHashConfig

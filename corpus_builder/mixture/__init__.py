@@ -2,7 +2,6 @@
 the plan table, and export to Megatron-LM's indexed dataset."""
 
 from corpus_builder.mixture.config import MixtureConfig, MixturePlanFile, SubsetConfig
-from corpus_builder.mixture.inline import run_phases
 from corpus_builder.mixture.megatron import export_megatron
 from corpus_builder.mixture.phases import build_mixture_phases
 from corpus_builder.mixture.plan import PlanTable, SubsetPlan, plan_table
@@ -16,5 +15,4 @@ __all__ = [
     "build_mixture_phases",
     "export_megatron",
     "plan_table",
-    "run_phases",
 ]
