@@ -7,7 +7,6 @@ no absolute output paths, so the same run gives a byte-identical manifest. Timin
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import Any
 
@@ -17,21 +16,10 @@ from datatrove.io import DataFolder
 
 from corpus_builder import __version__
 from corpus_builder.sources.tasks import InputTask
-from corpus_builder.writers.atomic import atomic_open
+from corpus_builder.writers.atomic import IN_PROGRESS_SUFFIX, atomic_open, sha256_and_size
 from corpus_builder.writers.schema import SCHEMA_VERSION
 
 MANIFEST_NAME = "manifest.json"
-_CHUNK = 1 << 20
-
-
-def _sha256(folder: DataFolder, path: str) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with folder.open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _nested() -> defaultdict:
@@ -81,9 +69,13 @@ def _output_files(folder: DataFolder) -> list[dict[str, Any]]:
     outputs = []
     for path in sorted(folder.find("", withdirs=False)):
         relative = path.removeprefix(folder.path).lstrip("/") if path.startswith(folder.path) else path
-        if relative.startswith("_logs/") or relative == MANIFEST_NAME or relative.endswith(".inprogress"):
+        if (
+            relative.startswith("_logs/")
+            or relative == MANIFEST_NAME
+            or relative.endswith(IN_PROGRESS_SUFFIX)
+        ):
             continue
-        sha, size = _sha256(folder, relative)
+        sha, size = sha256_and_size(folder, relative)
         entry: dict[str, Any] = {"path": relative, "bytes": size, "sha256": sha}
         if relative.endswith(".parquet"):
             with folder.open(relative, "rb") as f:

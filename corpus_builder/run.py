@@ -24,6 +24,7 @@ from corpus_builder.phases.base import Phase, PhaseStep, RunContext
 from corpus_builder.pipeline.registry import build_pipeline
 from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_label
 from corpus_builder.tokenize import build_tokenize_phases
+from corpus_builder.writers.atomic import sha256_and_size
 
 RUN_IDENTITY = "_logs/run_identity.json"
 DOCUMENTS_PHASE = "documents"
@@ -86,12 +87,8 @@ def identity(config: PipelineConfig, tasks: list[InputTask]) -> tuple[dict[str, 
     return described, hashlib.sha256(payload).hexdigest()
 
 
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with fsspec.open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def file_sha256(url: str) -> str:
+    return sha256_and_size(*fsspec.core.url_to_fs(url))[0]
 
 
 def _local_size(tasks: list[InputTask]) -> int | None:

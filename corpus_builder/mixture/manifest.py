@@ -6,28 +6,18 @@ byte-identical manifest. Shard paths are relative to the mixture folder.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
 from corpus_builder import __version__
+from corpus_builder.writers.atomic import sha256_and_size
 
 if TYPE_CHECKING:
     from corpus_builder.mixture.phases import MixtureShufflePhase
 
 MANIFEST_VERSION = "1"
-_CHUNK = 1 << 20
-
-
-def _sha256(folder: Any, path: str) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with folder.open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def build_mixture_manifest(phase: MixtureShufflePhase) -> dict[str, Any]:
@@ -37,7 +27,7 @@ def build_mixture_manifest(phase: MixtureShufflePhase) -> dict[str, Any]:
     for entry in phase.layout:
         for n in range(entry["first_shard"], entry["first_shard"] + entry["shards"]):
             path = phase.path("shards", f"{n:06d}.parquet")
-            sha, size = _sha256(folder, path)
+            sha, size = sha256_and_size(folder, path)
             with folder.open(path, "rb") as f:
                 table = pq.read_table(f, columns=["source", "lang", "token_count"])
             per_subset: dict[str, int] = defaultdict(int)

@@ -38,6 +38,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpus_builder.writers.atomic import atomic_open_url
+
 INDEX_HEADER = b"MMIDIDX\x00\x00"
 INDEX_VERSION = 1
 DTYPE_CODES = {
@@ -73,33 +75,13 @@ def _dtype(value_type: pa.DataType) -> np.dtype:
     raise ValueError(f"input_ids of type {value_type} cannot be exported")
 
 
-def _atomic_write(path: str):
-    class _Writer:
-        def __enter__(self):
-            self.fs, self.tmp = fsspec.core.url_to_fs(path + ".inprogress")
-            parent = self.tmp.rsplit("/", 1)[0] if "/" in self.tmp else ""
-            if parent:
-                self.fs.makedirs(parent, exist_ok=True)
-            self.f = self.fs.open(self.tmp, "wb")
-            return self.f
-
-        def __exit__(self, kind, value, tb):
-            self.f.close()
-            if kind is None:
-                self.fs.mv(self.tmp, fsspec.core.url_to_fs(path)[1])
-            else:
-                self.fs.rm(self.tmp)
-
-    return _Writer()
-
-
 def write_indexed_dataset(shard: str, prefix: str, batch_rows: int = 8192) -> tuple[int, int, np.dtype]:
     """One Parquet shard (`input_ids` column) → `<prefix>.bin` + `<prefix>.idx`."""
     lengths: list[np.ndarray] = []
     with fsspec.open(shard, "rb") as raw:
         reader = pq.ParquetFile(raw)
         dtype = _dtype(reader.schema_arrow.field("input_ids").type.value_type)
-        with _atomic_write(prefix + ".bin") as out:
+        with atomic_open_url(prefix + ".bin") as out:
             for batch in reader.iter_batches(batch_size=batch_rows, columns=["input_ids"]):
                 column = batch.column(0)
                 values = column.flatten().to_numpy(zero_copy_only=False)
@@ -112,7 +94,7 @@ def write_indexed_dataset(shard: str, prefix: str, batch_rows: int = 8192) -> tu
     if len(sizes) > 1:
         np.cumsum(sizes[:-1].astype(np.int64) * dtype.itemsize, out=pointers[1:])
     documents = np.arange(len(sizes) + 1, dtype=np.int64)
-    with _atomic_write(prefix + ".idx") as out:
+    with atomic_open_url(prefix + ".idx") as out:
         out.write(INDEX_HEADER)
         out.write(struct.pack("<Q", INDEX_VERSION))
         out.write(struct.pack("<B", DTYPE_CODES[dtype]))
@@ -141,6 +123,6 @@ def export_megatron(shards: Sequence[str], out_prefix: str) -> MegatronExport:
     if len(dtypes) > 1:
         raise ValueError(f"shards have different id types: {sorted(dtypes)}")
     result = MegatronExport(prefixes, tokens, documents, dtypes.pop() if dtypes else "uint16")
-    with _atomic_write(out_prefix + ".data_path.txt") as f:
+    with atomic_open_url(out_prefix + ".data_path.txt") as f:
         f.write((result.data_path + "\n").encode())
     return result

@@ -41,6 +41,7 @@ from typing import BinaryIO
 import requests
 
 from corpus_builder.sources.documents import SourceDocument, SourceError, open_decompressed
+from corpus_builder.writers.atomic import atomic_open_url
 
 __all__ = ["KakenSettings", "KakenCapError", "HarvestSummary", "harvest", "iter_kaken", "award_url"]
 
@@ -136,10 +137,8 @@ class _Client:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with atomic_open_url(str(path)) as f:
+        f.write(data)
 
 
 def harvest(out_dir: str | os.PathLike, settings: KakenSettings) -> HarvestSummary:
