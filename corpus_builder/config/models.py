@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from corpus_builder.config.base import StrictModel
 from corpus_builder.config.sources import WARC_KINDS, SourceConfig
 from corpus_builder.dedup.config import DedupConfig
 from corpus_builder.mixture.config import MixtureConfig
@@ -23,10 +24,6 @@ from corpus_builder.quality.config import (
     UrlFilterStage,
 )
 from corpus_builder.tokenize.config import TokenizeConfig
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class DecodeStage(StrictModel):

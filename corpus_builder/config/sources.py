@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from corpus_builder.config.base import StrictModel
 
 
-class _SourceBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _SourceBase(StrictModel):
     name: str = Field(
         pattern=r"^[A-Za-z0-9_.-]+$",
         description="Lands in the `source` column; mixture subsets are `<name>/<lang>`. Several entries "

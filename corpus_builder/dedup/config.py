@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from corpus_builder.config.base import StrictModel
 
 #: Named MinHash settings: (ngram, bands, rows).
 PRESETS: dict[str, tuple[int, int, int]] = {
@@ -22,10 +24,6 @@ PRESETS: dict[str, tuple[int, int, int]] = {
 DEFAULT_PRESET = "llm-jp-v4"
 
 MAX_SOURCE_RANKS = 31  # 5 bits of the priority key; the last rank is "any source not listed"
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class MinHashConfig(StrictModel):

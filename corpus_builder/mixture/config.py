@@ -20,16 +20,14 @@ mixture:
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from corpus_builder.config.base import StrictModel
 
 SUBSET_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SubsetConfig(_Strict):
+class SubsetConfig(StrictModel):
     epochs: float | None = Field(
         default=None,
         gt=0,
@@ -51,7 +49,7 @@ class SubsetConfig(_Strict):
         return self
 
 
-class MixtureConfig(_Strict):
+class MixtureConfig(StrictModel):
     subsets: dict[str, SubsetConfig] = Field(
         default_factory=dict, description="`<source>/<lang>` → epochs / target_tokens / tokens."
     )
@@ -108,7 +106,7 @@ class MixtureConfig(_Strict):
         return SubsetConfig(epochs=self.default_epochs)
 
 
-class MixturePlanFile(_Strict):
+class MixturePlanFile(StrictModel):
     """A file that only describes a mixture for `plan` (e.g. pipelines/llm-jp-v3-mixture.yaml)."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")

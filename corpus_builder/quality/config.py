@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
+from corpus_builder.config.base import StrictModel
 from corpus_builder.quality.modifiers import MODIFIERS
 from corpus_builder.text.pii import DEFAULT_REPLACEMENTS, KINDS
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class QualityStage(_Strict):
+class QualityStage(StrictModel):
     step: Literal["quality"] = "quality"
     preset: str = Field(
         description="A preset in filters/presets/ (swallow, swallow-quality, hojichar, llm-jp, fineweb2-ja, "
@@ -53,7 +50,7 @@ class QualityStage(_Strict):
         return self
 
 
-class UrlFilterStage(_Strict):
+class UrlFilterStage(StrictModel):
     """Host/URL filtering before anything expensive (Swallow checks URLs first)."""
 
     step: Literal["url_filter"] = "url_filter"
@@ -76,7 +73,7 @@ class UrlFilterStage(_Strict):
     allowed_tlds: list[str] | None = Field(default=None, description="Keep only these TLDs.")
 
 
-class CleanStage(_Strict):
+class CleanStage(StrictModel):
     """Line-level cleaning modifiers, applied in the given order; each counts what it changed."""
 
     step: Literal["clean"] = "clean"
@@ -101,7 +98,7 @@ class CleanStage(_Strict):
         return self
 
 
-class PiiStage(_Strict):
+class PiiStage(StrictModel):
     step: Literal["pii"] = "pii"
     kinds: list[Literal["email", "phone", "ipv4", "ipv6", "my_number"]] = Field(
         default_factory=lambda: ["email", "phone", "ipv4", "ipv6"],
@@ -115,7 +112,7 @@ class PiiStage(_Strict):
     )
 
 
-class EnglishQualityStage(_Strict):
+class EnglishQualityStage(StrictModel):
     step: Literal["english_quality"] = "english_quality"
     filters: list[Literal["gopher_repetition", "gopher_quality", "c4", "fineweb"]] = Field(
         default_factory=lambda: ["gopher_repetition", "gopher_quality", "c4", "fineweb"],
@@ -129,7 +126,7 @@ class EnglishQualityStage(_Strict):
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
 
 
-class CodeFilterStage(_Strict):
+class CodeFilterStage(StrictModel):
     step: Literal["code_filter"] = "code_filter"
     preset: str = Field(
         default="the-stack", description="Text rules preset (filters/presets/the-stack.yaml)."

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from corpus_builder.config.base import StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TrainTokenizerConfig(_Strict):
+class TrainTokenizerConfig(StrictModel):
     """Training a sentencepiece model on a per-language sample of the run's documents."""
 
     vocab_size: int = Field(
@@ -85,7 +83,7 @@ class TrainTokenizerConfig(_Strict):
         return self
 
 
-class TokenizeConfig(_Strict):
+class TokenizeConfig(StrictModel):
     model: str | None = Field(
         default=None,
         description="A sentencepiece .model file (path or fsspec URL). Without it, `train` is used and the "
