@@ -1,9 +1,14 @@
-"""Shared by the end-to-end tests: a pipeline with every phase (documents, dedup, tokenize, mixture)."""
+"""Shared by the end-to-end tests: a pipeline with every phase (documents, dedup, tokenize, mixture),
+output checksums, and killing a run."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 DOCUMENTS_ONLY = """\
@@ -79,3 +84,29 @@ def assert_no_survivors(pipeline: Path) -> None:
     while (survivors := processes_running(pipeline)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not survivors, f"processes outlived the killed run: {survivors}"
+
+
+def run_and_kill(
+    command: list[str], pipeline: Path, when: Callable[[], bool], env: dict[str, str] | None = None
+) -> bool:
+    """Start `command` (a run of `pipeline`) and SIGKILL it once `when()` holds; False if it finished
+    first. After the kill, no process of the run may be left."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if when():
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+                if process.returncode != -signal.SIGKILL:
+                    return False  # it had finished between the check and the kill
+                assert_no_survivors(pipeline)
+                return True
+            if process.poll() is not None:
+                return False
+            time.sleep(0.002)
+        raise AssertionError("the kill condition never held")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

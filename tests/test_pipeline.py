@@ -12,15 +12,7 @@ from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 from corpus_builder.cli import app
-from corpus_builder.samples.generate import generate_sample
 from tests.pipeline_helpers import output_digests, write_pipeline
-
-
-@pytest.fixture(scope="module")
-def sample_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("inputs")
-    generate_sample(folder, seed=0)
-    return folder
 
 
 @pytest.fixture(scope="module")

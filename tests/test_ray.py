@@ -24,7 +24,6 @@ from corpus_builder.config.loader import load_config
 from corpus_builder.executors.ray import RayExecutor, RayResourceError, RaySettings, ray_session
 from corpus_builder.pipeline.registry import build_pipeline
 from corpus_builder.run import RunOptions, run_pipeline
-from corpus_builder.samples.generate import generate_sample
 from corpus_builder.sources.tasks import build_tasks
 from tests.pipeline_helpers import output_digests, write_pipeline
 
@@ -41,16 +40,9 @@ if not _only_loopback():
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ray-inputs")
-    generate_sample(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def local_reference(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def local_reference(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     work = tmp_path_factory.mktemp("local")
-    run_pipeline(write_pipeline(work / "p.yaml", inputs, work / "out"), RunOptions())
+    run_pipeline(write_pipeline(work / "p.yaml", sample_inputs, work / "out"), RunOptions())
     return output_digests(work / "out")
 
 
@@ -64,9 +56,11 @@ def ray_local() -> Iterator[None]:
 
 
 def test_private_local_ray_gives_the_local_output(
-    inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_local: None
+    sample_inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_local: None
 ) -> None:
-    run_pipeline(write_pipeline(tmp_path / "p.yaml", inputs, tmp_path / "out"), RunOptions(executor="ray"))
+    run_pipeline(
+        write_pipeline(tmp_path / "p.yaml", sample_inputs, tmp_path / "out"), RunOptions(executor="ray")
+    )
     assert output_digests(tmp_path / "out") == local_reference
 
 
@@ -108,8 +102,8 @@ class Hang(PipelineStep):
         yield from data
 
 
-def _sample_pipeline(inputs: Path, output: Path, extra: PipelineStep) -> tuple[list, int]:
-    yaml_path = write_pipeline(output.parent / "p.yaml", inputs, output)
+def _sample_pipeline(sample_inputs: Path, output: Path, extra: PipelineStep) -> tuple[list, int]:
+    yaml_path = write_pipeline(output.parent / "p.yaml", sample_inputs, output)
     config = load_config(yaml_path)
     tasks = build_tasks(config, str(yaml_path.parent))
     steps = build_pipeline(config, tasks, str(output), str(yaml_path.parent))
@@ -117,10 +111,10 @@ def _sample_pipeline(inputs: Path, output: Path, extra: PipelineStep) -> tuple[l
 
 
 def test_killed_worker_is_retried_and_output_is_unchanged(
-    inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_local: None
+    sample_inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_local: None
 ) -> None:
     output = tmp_path / "out"
-    steps, tasks = _sample_pipeline(inputs, output, KillWorkerOnce(str(tmp_path / "killed")))
+    steps, tasks = _sample_pipeline(sample_inputs, output, KillWorkerOnce(str(tmp_path / "killed")))
     result = RayExecutor(steps, tasks, str(output / "_logs" / "documents"), RaySettings(max_retries=2)).run()
     assert (tmp_path / "killed").exists(), "the worker was never killed"
     assert not result.failures
@@ -134,9 +128,9 @@ def test_killed_worker_is_retried_and_output_is_unchanged(
     assert document_phase(local_reference)
 
 
-def test_task_that_always_fails_names_its_rank(inputs: Path, tmp_path: Path, ray_local: None) -> None:
+def test_task_that_always_fails_names_its_rank(sample_inputs: Path, tmp_path: Path, ray_local: None) -> None:
     output = tmp_path / "out"
-    steps, tasks = _sample_pipeline(inputs, output, AlwaysFail())
+    steps, tasks = _sample_pipeline(sample_inputs, output, AlwaysFail())
     started = time.monotonic()
     result = RayExecutor(steps, tasks, str(output / "_logs" / "d"), RaySettings(max_retries=1)).run()
     assert list(result.failures) == [2]
@@ -145,18 +139,18 @@ def test_task_that_always_fails_names_its_rank(inputs: Path, tmp_path: Path, ray
     assert time.monotonic() - started < 120
 
 
-def test_impossible_resources_fail_at_once(inputs: Path, tmp_path: Path, ray_local: None) -> None:
+def test_impossible_resources_fail_at_once(sample_inputs: Path, tmp_path: Path, ray_local: None) -> None:
     output = tmp_path / "out"
-    steps, tasks = _sample_pipeline(inputs, output, AlwaysFail())
+    steps, tasks = _sample_pipeline(sample_inputs, output, AlwaysFail())
     with pytest.raises(RayResourceError, match="64 CPU"):
         RayExecutor(steps, tasks, str(output / "_logs" / "d"), RaySettings(cpus_per_task=64)).run()
 
 
 def test_task_over_its_time_limit_is_killed_and_retried(
-    inputs: Path, tmp_path: Path, ray_local: None
+    sample_inputs: Path, tmp_path: Path, ray_local: None
 ) -> None:
     output = tmp_path / "out"
-    steps, tasks = _sample_pipeline(inputs, output, Hang())
+    steps, tasks = _sample_pipeline(sample_inputs, output, Hang())
     started = time.monotonic()
     settings = RaySettings(max_retries=1, task_timeout_s=2)
     result = RayExecutor(steps, tasks, str(output / "_logs" / "d"), settings).run()
@@ -211,9 +205,9 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_ray_job_submit_matches_local(
-    inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_head: str
+    sample_inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_head: str
 ) -> None:
-    pipeline = write_pipeline(tmp_path / "p.yaml", inputs, tmp_path / "out")
+    pipeline = write_pipeline(tmp_path / "p.yaml", sample_inputs, tmp_path / "out")
     ray_cli = str(Path(sys.executable).with_name("ray"))
     env = os.environ | {"RAY_AUTH_MODE": "token"}
     env.pop("RAY_ADDRESS", None)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from corpus_builder.samples.generate import generate_cc_mix
-from tests.pipeline_helpers import assert_no_survivors, output_digests, write_pipeline
+from tests.pipeline_helpers import output_digests, run_and_kill, write_pipeline
 
 
 def _run(pipeline: Path) -> subprocess.CompletedProcess:
@@ -23,31 +20,6 @@ def _run(pipeline: Path) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
     )
-
-
-def _run_and_kill(pipeline: Path, when: Callable[[], bool], timeout_s: float = 120) -> bool:
-    """Start a run, SIGKILL it once `when()` holds; False if the run ended before that."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "corpus_builder", "run", str(pipeline)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                return False
-            if when():
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
-                assert_no_survivors(pipeline)
-                return True
-            time.sleep(0.005)
-        raise AssertionError("the kill condition never held")
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +60,9 @@ def test_killed_run_resumes_to_identical_output(
         "after_first_task": _completed(output, 1),
         "after_two_tasks": _completed(output, 2),
     }[point]
-    assert _run_and_kill(pipeline, condition), "the run finished before it could be killed"
+    assert run_and_kill(
+        [sys.executable, "-m", "corpus_builder", "run", str(pipeline)], pipeline, condition
+    ), "the run finished before it could be killed"
     assert not (output / "manifest.json").exists()
     result = _run(pipeline)
     assert result.returncode == 0, result.stderr

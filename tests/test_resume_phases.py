@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from corpus_builder.samples.generate import generate_sample
-from tests.pipeline_helpers import assert_no_survivors, output_digests
+from tests.pipeline_helpers import output_digests, run_and_kill
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -75,11 +72,11 @@ KILL_POINTS.append(
 )
 
 
-def _pipeline(path: Path, inputs: Path, output: Path) -> Path:
+def _pipeline(path: Path, sample_inputs: Path, output: Path) -> Path:
     text = (REPO / "pipelines" / "sample.yaml").read_text(encoding="utf-8")
-    text = text.replace('"../samples/sample-*.warc.gz"', f'"{inputs}/sample-*.warc.gz"')
+    text = text.replace('"../samples/sample-*.warc.gz"', f'"{sample_inputs}/sample-*.warc.gz"')
     text = text.replace("dir: out/sample", f"dir: {output}")
-    assert str(inputs) in text and str(output) in text
+    assert str(sample_inputs) in text and str(output) in text
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -94,16 +91,9 @@ def _run(pipeline: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("sample-inputs")
-    generate_sample(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def reference(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def reference(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     work = tmp_path_factory.mktemp("reference")
-    result = _run(_pipeline(work / "p.yaml", inputs, work / "out"))
+    result = _run(_pipeline(work / "p.yaml", sample_inputs, work / "out"))
     assert result.returncode == 0, result.stderr
     digests = output_digests(work / "out")
     # the run really has the phases we kill in
@@ -131,43 +121,21 @@ def _condition(output: Path, phase: str, trigger: str) -> Callable[[], bool]:
     return writing
 
 
-def _run_and_kill(pipeline: Path, launcher: Path, when: Callable[[], bool], slow: str) -> bool:
-    process = subprocess.Popen(
-        [sys.executable, str(launcher), "run", str(pipeline)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=os.environ | {"SLOW_WRITES_UNDER": slow},
-    )
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            if when():
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
-                assert_no_survivors(pipeline)
-                return True
-            if process.poll() is not None:
-                return False
-            time.sleep(0.002)
-        raise AssertionError("the kill condition never held")
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
 @pytest.mark.parametrize(("phase", "trigger"), KILL_POINTS, ids=[f"{p}-{t}" for p, t in KILL_POINTS])
 def test_killed_in_later_phase_resumes_to_identical_output(
-    inputs: Path, reference: dict[str, str], tmp_path: Path, phase: str, trigger: str
+    sample_inputs: Path, reference: dict[str, str], tmp_path: Path, phase: str, trigger: str
 ) -> None:
     output = tmp_path / "out"
-    pipeline = _pipeline(tmp_path / "p.yaml", inputs, output)
+    pipeline = _pipeline(tmp_path / "p.yaml", sample_inputs, output)
     launcher = tmp_path / "launch.py"
     launcher.write_text(LAUNCHER, encoding="utf-8")
     slow = str(output / PHASES[phase]) + "/" if trigger == "writing" else "/nowhere/"
-    assert _run_and_kill(pipeline, launcher, _condition(output, phase, trigger), slow), (
-        f"the run finished before {phase} {trigger}"
-    )
+    assert run_and_kill(
+        [sys.executable, str(launcher), "run", str(pipeline)],
+        pipeline,
+        _condition(output, phase, trigger),
+        env=os.environ | {"SLOW_WRITES_UNDER": slow},
+    ), f"the run finished before {phase} {trigger}"
     assert not (output / "manifest.json").exists()
     result = _run(pipeline)
     assert result.returncode == 0, result.stderr
