@@ -112,7 +112,7 @@ def _read(path: Path, columns: list[str]) -> dict[str, list]:
 
 def document_steps(out: Path) -> list[tuple[str, bool]]:
     """The document phase's steps in pipeline order, from its merged stats: (stage name, exact).
-    A step whose name datatrove recorded as None gives its kind instead (e.g. "quality"), not exact."""
+    Every step's stats carry its stage name (DocumentStep.set_name), so all of them are exact."""
     path = out / "_logs" / "documents" / "stats.json"
     if not path.is_file():
         return []
@@ -122,7 +122,7 @@ def document_steps(out: Path) -> list[tuple[str, bool]]:
         kind = kind.split()[-1].lower() if kind.split() else ""
         if kind in ("reader", "writer"):
             continue
-        steps.append((name, True) if name not in ("", "None") else (kind, False))
+        steps.append((name, True))
     return steps
 
 
@@ -401,11 +401,9 @@ def _timings(out: Path) -> list[tuple[str, str, float, int]]:
         for step in _read_json(out / "_logs" / phase / "stats.json"):
             time_stats = step.get("time_stats") or {}
             seconds = float(time_stats.get("total", 0.0) or 0.0)
-            kind, _, label = step.get("name", "").partition(": ")
+            _, _, label = step.get("name", "").partition(": ")
             if phase != "documents":
                 label = phase
-            elif label in ("None", ""):  # a step whose name is set after datatrove read it
-                label = kind.split()[-1].lower() if kind else "step"
             if phase == "documents" and seconds == 0.0:
                 continue  # reader/writer are not timed by datatrove here
             rows.append((phase, label, seconds, int(time_stats.get("n", 0) or 0)))
