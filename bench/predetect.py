@@ -17,11 +17,13 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import re
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
@@ -51,39 +53,91 @@ executor:
 """
 
 
-def real_pages(shared: Path) -> list[tuple[str, bytes]]:
-    """(url, html bytes) of every real page under shared/data, served without a charset header."""
-    pages: list[tuple[str, bytes]] = []
+class RealPage(NamedTuple):
+    url: str
+    body: bytes
+    identified_type: str  # as Common Crawl's WARC-Identified-Payload-Type would say
+
+
+# Root elements of the XML files in the chardet corpus (RSS/Atom/RDF feeds) and their media types.
+_XML_ROOTS = {
+    b"rss": "application/rss+xml",
+    b"feed": "application/atom+xml",
+    b"rdf:rdf": "application/rdf+xml",
+    b"html": "application/xhtml+xml",
+}
+_ROOT = re.compile(rb"<(?![?!])([a-z:]+)")
+
+
+def identified_type(body: bytes) -> str:
+    """The media type a content sniffer (Common Crawl uses Apache Tika) gives: feeds by their root
+    element, everything else in these folders is HTML. ASCII-compatible markup only; UTF-16 pages are
+    HTML here."""
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head.startswith(b"<?xml"):
+        return "text/html"
+    head = re.sub(rb"<!--.*?-->", b"", head, flags=re.S)
+    root = _ROOT.search(head)
+    return _XML_ROOTS.get(root.group(1), "application/xml") if root else "application/xml"
+
+
+def real_pages(shared: Path) -> list[RealPage]:
+    """Every real page under shared/data, served as text/html without a charset header, with the
+    identified payload type Common Crawl would record (its own header for the CC slice)."""
+    pages: list[RealPage] = []
     html = shared / "html"
-    for path in sorted((html / "readability-gold").glob("*/source.html")):
-        pages.append((f"https://gold.example/{path.parent.name}", path.read_bytes()))
-    for path in sorted((html / "jsoup-pages").rglob("*")):
-        if path.is_file() and path.suffix in {".html", ".htm", ".xml"}:
-            pages.append((f"https://jsoup.example/{path.name}", path.read_bytes()))
-    for path in sorted((html / "chardet-encodings").glob("*/*")):
-        if path.is_file() and path.name != "LICENSE":
-            pages.append((f"https://chardet.example/{path.parent.name}/{path.name}", path.read_bytes()))
+    files = [
+        (f"https://gold.example/{p.parent.name}", p)
+        for p in sorted(html.glob("readability-gold/*/source.html"))
+    ]
+    files += [
+        (f"https://jsoup.example/{p.name}", p)
+        for p in sorted((html / "jsoup-pages").rglob("*"))
+        if p.is_file() and p.suffix in {".html", ".htm", ".xml"}
+    ]
+    files += [
+        (f"https://chardet.example/{p.parent.name}/{p.name}", p)
+        for p in sorted((html / "chardet-encodings").glob("*/*"))
+        if p.is_file() and p.name != "LICENSE"
+    ]
+    for url, path in files:
+        body = path.read_bytes()
+        pages.append(RealPage(url, body, identified_type(body)))
     slice_path = shared / "warc" / "commoncrawl" / "CC-MAIN-2020-34-slice.warc.gz"
     with slice_path.open("rb") as f:
         for record in ArchiveIterator(f):
             if record.rec_type == "response":
+                headers = record.rec_headers
                 pages.append(
-                    (record.rec_headers.get_header("WARC-Target-URI"), record.content_stream().read())
+                    RealPage(
+                        headers.get_header("WARC-Target-URI"),
+                        record.content_stream().read(),
+                        headers.get_header("WARC-Identified-Payload-Type") or "text/html",
+                    )
                 )
     return pages
 
 
-def write_real_warc(path: Path, pages: list[tuple[str, bytes]]) -> None:
+def write_real_warc(path: Path, pages: list[RealPage]) -> None:
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
-        for url, body in pages:
+        for page in pages:
             http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-            record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http)
+            record = writer.create_warc_record(
+                page.url,
+                "response",
+                payload=io.BytesIO(page.body),
+                http_headers=http,
+                warc_headers_dict={"WARC-Identified-Payload-Type": page.identified_type},
+            )
             writer.write_record(record)
 
 
 def is_japanese_name(url: str) -> bool:
-    return any(key in url for key in ("SHIFT_JIS", "EUC-JP", "CP932", "iso-2022-jp", "yahoo", "hukumusume"))
+    # the chardet corpus's Japanese folders, the Japanese gold pages, and the one Japanese test page of
+    # Mozilla's that sits in the utf-8 folder
+    keys = ("SHIFT_JIS", "EUC-JP", "CP932", "iso-2022-jp", "yahoo", "hukumusume", "bug426271_text-utf-8")
+    return any(key in url for key in keys)
 
 
 def kept_ids(output: Path, table: str) -> set[str]:
@@ -126,7 +180,8 @@ def main() -> int:
         inputs = work / "inputs"
         inputs.mkdir()
         real = real_pages(args.shared)
-        real_ja = sum(is_japanese_name(url) for url, _ in real)
+        html = {"text/html", "application/xhtml+xml"}  # feeds do not count towards the Japanese share
+        real_ja = sum(is_japanese_name(page.url) and page.identified_type in html for page in real)
         # Top up with generated pages so the whole mix has the requested Japanese share.
         generated_total = max(args.records - len(real), 0)
         generated_ja = max(round(args.records * args.ja_share) - real_ja, 0)

@@ -9,6 +9,8 @@ from datatrove.data import Document
 from pydantic import ValidationError
 
 import corpus_builder.samples
+from corpus_builder.config.models import DecodeStage
+from corpus_builder.pipeline.document import HTML, PAYLOAD
 from corpus_builder.quality.config import (
     CleanStage,
     CodeFilterStage,
@@ -17,6 +19,7 @@ from corpus_builder.quality.config import (
 )
 from corpus_builder.steps.clean import LineCleaner
 from corpus_builder.steps.code_filter import CodeFilter
+from corpus_builder.steps.decode import HtmlDecoder
 from corpus_builder.steps.pii import PiiMask
 from corpus_builder.steps.quality import QualityFilter
 
@@ -93,3 +96,32 @@ def test_code_filter_step(tmp_path: Path) -> None:
     assert step.process(_code("x" * 1200, path="a.py", license="MIT")) == "max_line_length"
     open_step = CodeFilter(CodeFilterStage(licenses_path=None))
     assert open_step.process(_code(good, path="a.py")) is None
+
+
+@pytest.mark.parametrize(
+    ("content_type", "identified", "use_identified", "dropped"),
+    [
+        ("text/html", "application/rss+xml", True, "not_html"),  # a feed served as text/html
+        ("text/html", "application/rss+xml", False, None),
+        ("application/octet-stream", "text/html", True, None),  # HTML served with a wrong type
+        ("application/octet-stream", "text/html", False, "not_html"),
+        ("text/html", None, True, None),  # no identified type: the server's type decides
+        ("image/png", None, True, "not_html"),
+    ],
+)
+def test_decode_judges_html_by_the_identified_payload_type(
+    content_type: str, identified: str | None, use_identified: bool, dropped: str | None
+) -> None:
+    step = HtmlDecoder(DecodeStage(use_identified_type=use_identified))
+    doc = Document(
+        text="",
+        id="d",
+        metadata={
+            "content_type": content_type,
+            "identified_type": identified,
+            "http_status": 200,
+            PAYLOAD: "<html><body><p>駅前の図書館</p></body></html>".encode(),
+        },
+    )
+    assert step.process(doc) == dropped
+    assert (HTML in doc.metadata) == (dropped is None)

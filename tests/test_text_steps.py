@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from corpus_builder.text import predetect
 from corpus_builder.text.extract import ExtractionTimeout, ExtractSettings, make_extractor, time_limit
 from corpus_builder.text.langid import LanguageIdentifier, LanguageModelError, bundled_model_path
 from corpus_builder.text.predetect import PredetectSettings, _is_utf8, japanese_signal
@@ -54,6 +55,7 @@ def signal(html: str, encoding: str = "utf-8", content_language: str | None = No
         (page(JA_BODY), "euc_jp", None, "kana"),
         (page(JA_BODY), "iso2022_jp", None, "kana"),
         (page(EN_BODY, title="図書館だより"), "cp932", None, "title"),
+        (page(EN_BODY, title="図書館だより"), "euc_jp", None, "title"),
         (page(EN_BODY, lang="en"), "utf-8", None, None),
         (page(ZH_BODY, lang="zh"), "utf-8", None, None),
         (page(ZH_BODY), "gbk", None, None),
@@ -65,6 +67,43 @@ def test_predetect_signals(
     html: str, encoding: str, content_language: str | None, expected: str | None
 ) -> None:
     assert signal(html, encoding, content_language) == expected
+
+
+RU_BODY = "Небольшая библиотека у вокзала каждую субботу проводит чтения для детей. " * 8
+DE_BODY = (
+    "Die kleine Bücherei am Bahnhof lädt jeden Samstag Kinder zum Vorlesen ein. Größer wird sie nicht. " * 8
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding"), [(RU_BODY, "cp1251"), (DE_BODY, "latin-1"), (EN_BODY, "cp1252")]
+)
+def test_legacy_pages_without_kana_lead_bytes_are_settled_without_decoding(
+    body: str, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_decoding(*args: object) -> None:
+        raise AssertionError("the head was decoded")
+
+    monkeypatch.setattr(predetect, "decode_html", no_decoding)
+    assert signal(page(body, title="Новости" if encoding == "cp1251" else "Nachrichten"), encoding) is None
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "euc_jp", "gbk", "euc_kr", "cp1251"])
+@pytest.mark.parametrize("kana", [0, 1, 19, 20, 21, 60])
+@pytest.mark.parametrize("in_title", [False, True])
+def test_the_legacy_lead_byte_bound_never_changes_the_answer(
+    encoding: str, kana: int, in_title: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The byte bound only skips decoding: the signal is the one the full decoding path gives."""
+    kana_text = ("ひらがなカタカナ" * 10)[:kana]
+    title = kana_text if in_title else "News"
+    body = (RU_BODY if encoding == "cp1251" else ZH_BODY if encoding == "gbk" else EN_BODY) + (
+        "" if in_title else kana_text
+    )
+    html = page(body, title=title)
+    bounded = signal(html, encoding)
+    monkeypatch.setattr(predetect, "_legacy_kana_possible", lambda *args: True)
+    assert bounded == signal(html, encoding)
 
 
 def test_predetect_only_scans_the_head() -> None:
@@ -91,6 +130,49 @@ def test_extractors_keep_article_and_drop_navigation(engine: str) -> None:
     text = extract(page(JA_BODY, lang="ja"))
     assert "駅前の小さな図書館" in text
     assert "About" not in text
+
+
+def _table_layout_page(body: str) -> str:
+    """Table-era markup: the article sits in a layout table cell, as on many older Japanese sites."""
+    return (
+        "<html lang='ja'><head><title>図書館だより</title></head><body>"
+        "<div id='menu'><a href='/'>Home</a> <a href='/about'>About</a></div>"
+        "<table width='100%'><tr><td valign='top'>"
+        + "".join(f"<p>{body}</p>" for _ in range(3))
+        + "</td><td><ul><li><a href='/a'>Archive</a></li></ul></td></tr></table></body></html>"
+    )
+
+
+@pytest.mark.parametrize("engine", ["trafilatura", "resiliparse"])
+def test_article_in_a_layout_table_is_kept_one_paragraph_per_line(engine: str) -> None:
+    text = make_extractor(ExtractSettings(engine=engine))(_table_layout_page(JA_BODY))
+    assert "駅前の小さな図書館" in text
+    assert "\n\n" not in text  # blank lines would count as duplicate paragraphs in the Swallow rules
+
+
+@pytest.mark.parametrize(
+    ("body", "fast_runs", "full_runs"),
+    [(JA_BODY * 3, 1, 0), ("駅前の図書館が新しくなりました。", 1, 1)],
+    ids=["long article: fast mode is enough", "short result: full extraction too"],
+)
+def test_fallback_when_short_runs_the_full_extraction_only_for_short_results(
+    body: str, fast_runs: int, full_runs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import trafilatura
+
+    calls: list[bool] = []
+    original = trafilatura.extract
+
+    def counting(html: str, **kwargs: object) -> str | None:
+        calls.append(bool(kwargs["fast"]))
+        return original(html, **kwargs)
+
+    html = page(body, lang="ja")
+    expected = make_extractor(ExtractSettings(fallback="always" if full_runs else "never"))(html)
+    monkeypatch.setattr(trafilatura, "extract", counting)
+    text = make_extractor(ExtractSettings(fallback="when_short"))(html)
+    assert (calls.count(True), calls.count(False)) == (fast_runs, full_runs)
+    assert text == expected
 
 
 def test_trafilatura_output_does_not_depend_on_earlier_pages() -> None:

@@ -320,3 +320,25 @@ def test_local_path_and_non_seekable_stream(tmp_path: object) -> None:
         None,
         "http://example.com/3",
     ]
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_identified_payload_type_is_read(gz: bool) -> None:
+    def feed(w: WARCWriter) -> None:
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        rec = w.create_warc_record(
+            "http://example.com/feed",
+            "response",
+            payload=io.BytesIO(b"<?xml version='1.0'?><rss><channel/></rss>"),
+            http_headers=http,
+            warc_headers_dict={"WARC-Identified-Payload-Type": "Application/RSS+XML; charset=utf-8"},
+        )
+        w.write_record(rec)
+
+    data, _ = _build([feed, *_plain_pages(1)], gz=gz)
+    recs, errs = _read(data)
+    assert not errs
+    assert [(r.content_type, r.identified_type) for r in recs] == [
+        ("text/html", "application/rss+xml"),
+        ("text/html", None),
+    ]

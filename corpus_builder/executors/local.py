@@ -26,6 +26,7 @@ from datatrove.utils.stats import PipelineStats
 
 from corpus_builder.executors.display import ProgressDisplay
 from corpus_builder.executors.progress import progress
+from corpus_builder.executors.task import run_task
 
 
 @dataclass
@@ -106,9 +107,7 @@ class LocalExecutor(PipelineExecutor):
         # Steps hold per-task state (stats, lazily built extractors); each task gets fresh copies.
         self.pipeline = deepcopy(pipeline)
         try:
-            # local_rank=1 keeps datatrove's per-task INFO lines off the terminal (they still go to
-            # the task's log file), leaving the terminal to the progress display.
-            self._run_for_rank(rank, local_rank=1)
+            run_task(self, rank)
             return rank, None
         except Exception as exc:  # noqa: BLE001 - reported per task; the other tasks go on
             last = traceback.extract_tb(exc.__traceback__)[-1]

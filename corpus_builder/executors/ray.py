@@ -24,6 +24,7 @@ from datatrove.executor.base import DistributedEnvVars, PipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.executors.local import RunResult, merge_stats
+from corpus_builder.executors.task import run_task
 
 _POLL_S = 0.5
 
@@ -77,7 +78,7 @@ def ray_session(settings: RaySettings, workers: int) -> Iterator[None]:
 def _run_rank(executor: RayExecutor, rank: int) -> int:
     """Body of one Ray task: run the rank through datatrove's per-task machinery."""
     executor.pipeline = deepcopy(executor.pipeline)
-    stats = executor._run_for_rank(rank, local_rank=1)
+    stats = run_task(executor, rank)
     return int(sum(step.stats["records"].total for step in stats.stats if "records" in step.stats))
 
 

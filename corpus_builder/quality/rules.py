@@ -318,7 +318,9 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> RuleSet:
 
 def _load_preset_file(path: Path) -> RuleSet:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: presets carry word lists, ~10x faster to parse in C
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: invalid YAML: {exc}") from exc
     try:

@@ -68,6 +68,7 @@ class WarcRecord:
     content_language: str | None
     payload: bytes
     truncated: str | None
+    identified_type: str | None = None  # WARC-Identified-Payload-Type: media type detected from the bytes
 
 
 @dataclass(slots=True)
@@ -285,6 +286,7 @@ def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError
         content_language=language,
         payload=bytes(body),
         truncated=truncated,
+        identified_type=(h.get("warc-identified-payload-type") or "").split(";")[0].strip().lower() or None,
     )
 
 

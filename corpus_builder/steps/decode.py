@@ -30,6 +30,7 @@ class HtmlDecoder(DocumentStep):
     def __init__(self, config: DecodeStage, base_dir: str | None = None) -> None:
         super().__init__()
         self.max_payload_bytes = config.max_payload_bytes
+        self.use_identified_type = config.use_identified_type
 
     def applies(self, doc: Document) -> bool:
         return PAYLOAD in doc.metadata
@@ -40,8 +41,11 @@ class HtmlDecoder(DocumentStep):
         if status is not None and not 200 <= status < 300:
             # error pages, redirects, "not modified": their body is not the page the URL names
             return f"http_status_{status}"
-        content_type = doc.metadata.get("content_type")
-        if content_type and content_type not in _HTML_TYPES:
+        identified = doc.metadata.get("identified_type") if self.use_identified_type else None
+        media_type = identified or doc.metadata.get("content_type")
+        if media_type and media_type not in _HTML_TYPES:
+            if identified:
+                self.stat_update(f"identified_type.{identified}")
             return "not_html"
         if not payload.strip():
             return "empty_payload"

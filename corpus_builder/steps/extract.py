@@ -29,7 +29,9 @@ class TextExtractor(DocumentStep):
             return "html_too_large"
         if self._extract is None:
             self._extract = make_extractor(
-                ExtractSettings(self.config.engine, self.config.include_tables, self.config.favor)
+                ExtractSettings(
+                    self.config.engine, self.config.include_tables, self.config.favor, self.config.fallback
+                )
             )
         try:
             with time_limit(self.config.timeout_s):

@@ -116,6 +116,7 @@ class SourceReader(PipelineStep):
                     "offset": item.offset,
                     "date": item.date,
                     "content_type": item.content_type,
+                    "identified_type": item.identified_type,
                     "http_status": item.http_status,
                     "http_charset": item.http_charset,
                     "content_language": item.content_language,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Engine = Literal["trafilatura", "resiliparse"]
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 
 
 class ExtractionTimeout(BaseException):
@@ -37,22 +39,29 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+Fallback = Literal["always", "when_short", "never"]
+# trafilatura's own MIN_EXTRACTED_SIZE (settings.cfg): below it, its extractor counts a result as short.
+SHORT_EXTRACTION_CHARS = 250
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractSettings:
     engine: Engine = "trafilatura"
     include_tables: bool = False
     favor: Literal["balanced", "precision", "recall"] = "balanced"
+    fallback: Fallback = "always"
 
 
 def _trafilatura(settings: ExtractSettings) -> Callable[[str], str]:
     import trafilatura
 
-    def run(html: str) -> str:
+    def extract(html: str, fast: bool) -> str:
         # deduplicate=False: trafilatura's duplicate cache lives for the whole process, which would make
         # a page's text depend on which pages the same worker saw before it.
         text = trafilatura.extract(
             html,
             output_format="txt",
+            fast=fast,
             include_comments=False,
             include_tables=settings.include_tables,
             include_images=False,
@@ -64,6 +73,12 @@ def _trafilatura(settings: ExtractSettings) -> Callable[[str], str]:
         )
         return text or ""
 
+    def run(html: str) -> str:
+        if settings.fallback == "when_short":
+            text = extract(html, fast=True)
+            return text if len(text.strip()) >= SHORT_EXTRACTION_CHARS else extract(html, fast=False)
+        return extract(html, fast=settings.fallback == "never")
+
     return run
 
 
@@ -71,15 +86,14 @@ def _resiliparse(settings: ExtractSettings) -> Callable[[str], str]:
     from resiliparse.extract.html2text import extract_plain_text
 
     def run(html: str) -> str:
-        return extract_plain_text(
-            html,
-            main_content=True,
-            alt_texts=False,
-            links=False,
-            list_bullets=True,
-            noscript=False,
-            skip_elements=None if settings.include_tables else ["table"],
+        # Tables are not skipped: on table-layout sites (common among older Japanese pages) the article
+        # sits in a layout table, and skipping tables lost it (bench/extraction.py).
+        text = extract_plain_text(
+            html, main_content=True, alt_texts=False, links=False, list_bullets=True, noscript=False
         )
+        # One paragraph per line, as trafilatura writes it: resiliparse puts blank lines between blocks,
+        # which line-based rules (Swallow's duplicate-paragraph fraction) would count as duplicates.
+        return _BLANK_LINES.sub("\n", text)
 
     return run
 

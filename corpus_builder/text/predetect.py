@@ -6,8 +6,13 @@ signal makes a page a candidate, so the test errs towards recall: language ID af
 makes the real decision.
 
 Most of the web is UTF-8, where kana have fixed byte patterns (E3 81 81 … E3 83 BC), so the scan
-needs no decoding. A head that is not UTF-8 (Shift_JIS, EUC-JP, ISO-2022-JP, GBK, …) is decoded
-with the full charset logic and scanned as text.
+needs no decoding. A head in a legacy encoding is first bounded the same way: in Shift_JIS/CP932 every
+kana starts with byte 82 or 83, in EUC-JP (and GB2312/GBK, whose kana rows are the same) with A4 or A5,
+in EUC-KR/CP949 with AA or AB. A head with fewer such bytes than `min_kana`, and none in its title,
+cannot hold enough kana in any of those encodings and is settled without decoding; the rest (and
+every ISO-2022 or UTF-16/32 head) is decoded with the full charset logic and scanned as text. Big5's
+kana (C6/C7 rows) are left out of the bound: Japanese pages are not written in Big5, and C6/C7 are
+common bytes in Cyrillic and Greek single-byte pages, which the bound is meant to settle cheaply.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ _TITLE_TEXT = re.compile(r"<title\b[^>]*>(.*?)</title", re.IGNORECASE | re.DOTAL
 # most pages are settled without running a regex over the head.
 _KANA_LEAD = 0xE3
 _ESCAPE = 0x1B  # ISO-2022 encodings are 7-bit: ASCII bytes with escape sequences
+# Lead bytes of kana in the two-byte legacy encodings (see the module docstring).
+_LEGACY_KANA_LEADS = (b"\x82", b"\x83", b"\xa4", b"\xa5", b"\xaa", b"\xab")
+_WIDE = b"\x00"  # UTF-16/32 text has NUL bytes; those heads always take the decoding path
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,20 @@ def _utf8_signal(head: bytes, lower_head: bytes, settings: PredetectSettings) ->
     return None
 
 
+def _legacy_kana_possible(head: bytes, lower_head: bytes, settings: PredetectSettings) -> bool:
+    """False when no Shift_JIS / EUC-JP / EUC-KR / GB reading of the head can give a kana signal."""
+    if sum(head.count(lead) for lead in _LEGACY_KANA_LEADS) >= settings.min_kana:
+        return True
+    if not settings.use_title:
+        return False
+    start = lower_head.find(b"<title")
+    if start < 0:
+        return False
+    end = lower_head.find(b"</title", start)
+    title = head[start : end if end >= 0 else len(head)]
+    return any(lead in title for lead in _LEGACY_KANA_LEADS)
+
+
 def japanese_signal(
     payload: bytes, content_language: str | None, http_charset: str | None, settings: PredetectSettings
 ) -> str | None:
@@ -95,6 +117,8 @@ def japanese_signal(
         return None  # no kana can be written in plain ASCII
     if _is_utf8(head):
         return _utf8_signal(head, lower_head, settings)
+    if _ESCAPE not in head and _WIDE not in head and not _legacy_kana_possible(head, lower_head, settings):
+        return None
     text = decode_html(head, http_charset).text
     title_text = _TITLE_TEXT.search(text) if settings.use_title else None
     if title_text and _KANA.search(title_text.group(1)):
