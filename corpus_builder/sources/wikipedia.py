@@ -33,6 +33,7 @@ import re
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
@@ -586,6 +587,28 @@ def _page_url(base: str | None, title: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}/wiki/{quote(title.replace(' ', '_'), safe='/:()_,-.~!*')}"
 
 
+@dataclass
+class _Dump:
+    """What the dump says about itself (root `xml:lang`, `<siteinfo>`), filled in as it is read."""
+
+    path: str
+    lang_hint: str | None
+    dbname: str | None = None
+    base: str | None = None
+    drop_ns: set[str] = field(default_factory=set)  # localised File:/Category:/Media: prefixes
+
+
+@dataclass(frozen=True)
+class _PageRules:
+    """Which pages become documents, and how their text is cut (iter_wikipedia's options)."""
+
+    namespaces: frozenset[str]
+    keep_headings: bool
+    skip_disambiguation: bool
+    stop_sections: Iterable[str]
+    min_chars: int
+
+
 def iter_wikipedia(
     path: str,
     *,
@@ -604,16 +627,14 @@ def iter_wikipedia(
     ``stats`` (optional dict) receives counts: pages, articles, redirects, disambiguation, other_namespace,
     empty, errors.
     """
-    import mwparserfromhell
-
     counts = stats if stats is not None else {}
     for key in ("pages", "articles", "redirects", "disambiguation", "other_namespace", "empty", "errors"):
         counts.setdefault(key, 0)
-    wanted_ns = {str(n) for n in namespaces}
+    rules = _PageRules(
+        frozenset(str(n) for n in namespaces), keep_headings, skip_disambiguation, stop_sections, min_chars
+    )
     stream = open_decompressed(path, open_fn)
-    dbname = base = None
-    lang_hint = lang
-    drop_ns: set[str] = set()
+    dump = _Dump(path, lang_hint=lang)
     page_index = -1
     last_id: str | None = None
     try:
@@ -625,19 +646,19 @@ def iter_wikipedia(
                 if event == "start":
                     if root is None:
                         root = elem
-                        if lang_hint is None:
-                            lang_hint = elem.get("{http://www.w3.org/XML/1998/namespace}lang")
+                        if dump.lang_hint is None:
+                            dump.lang_hint = elem.get("{http://www.w3.org/XML/1998/namespace}lang")
                     continue
                 if tag == "siteinfo":
-                    dbname = _child_text(elem, "dbname")
-                    base = _child_text(elem, "base")
+                    dump.dbname = dbname = _child_text(elem, "dbname")
+                    dump.base = _child_text(elem, "base")
                     nss = _child(elem, "namespaces")
                     if nss is not None:
                         for ns in nss:
                             if ns.get("key") in ("6", "14", "-2") and ns.text:
-                                drop_ns.add(ns.text.strip().casefold())
-                    if lang_hint is None and dbname and dbname.endswith("wiki"):
-                        lang_hint = dbname[: -len("wiki")].replace("_", "-") or None
+                                dump.drop_ns.add(ns.text.strip().casefold())
+                    if dump.lang_hint is None and dbname and dbname.endswith("wiki"):
+                        dump.lang_hint = dbname[: -len("wiki")].replace("_", "-") or None
                     if root is not None:
                         root.clear()
                     continue
@@ -646,22 +667,7 @@ def iter_wikipedia(
                 page_index += 1
                 counts["pages"] += 1
                 try:
-                    item = _page(
-                        elem,
-                        path,
-                        page_index,
-                        dbname,
-                        base,
-                        lang_hint,
-                        wanted_ns,
-                        drop_ns,
-                        keep_headings,
-                        skip_disambiguation,
-                        stop_sections,
-                        min_chars,
-                        counts,
-                        mwparserfromhell,
-                    )
+                    item = _page(elem, page_index, dump, rules, counts)
                 finally:
                     last_id = _child_text(elem, "id") or last_id
                     if root is not None:
@@ -697,25 +703,13 @@ def iter_wikipedia(
 
 
 def _page(
-    elem,
-    path,
-    index,
-    dbname,
-    base,
-    lang_hint,
-    wanted_ns,
-    drop_ns,
-    keep_headings,
-    skip_disambiguation,
-    stop_sections,
-    min_chars,
-    counts,
-    mwparserfromhell,
+    elem: ET.Element, index: int, dump: _Dump, rules: _PageRules, counts: dict[str, int]
 ) -> SourceDocument | SourceError | None:
+    path, lang_hint = dump.path, dump.lang_hint
     title = _child_text(elem, "title") or ""
     ns = (_child_text(elem, "ns") or "0").strip()
     page_id = (_child_text(elem, "id") or "").strip()
-    if ns not in wanted_ns:
+    if ns not in rules.namespaces:
         counts["other_namespace"] += 1
         return None
     if _child(elem, "redirect") is not None:
@@ -728,27 +722,30 @@ def _page(
     if _REDIRECT_RE.match(wikitext):
         counts["redirects"] += 1
         return None
-    if skip_disambiguation and is_disambiguation(wikitext):
+    if rules.skip_disambiguation and is_disambiguation(wikitext):
         counts["disambiguation"] += 1
         return None
     try:
         text = wikitext_to_text(
-            wikitext, stop_sections=stop_sections, keep_headings=keep_headings, extra_drop_ns=drop_ns
+            wikitext,
+            stop_sections=rules.stop_sections,
+            keep_headings=rules.keep_headings,
+            extra_drop_ns=dump.drop_ns,
         )
     except Exception as e:  # mwparserfromhell bugs on pathological markup: one page, not the file
         return SourceError(
             path, index, page_id or None, f"wikitext conversion failed for {title!r}: {type(e).__name__}: {e}"
         )
-    if len(text) < min_chars:
+    if len(text) < rules.min_chars:
         counts["empty"] += 1
         return None
     counts["articles"] += 1
     rev_id = (_child_text(rev, "id") or "").strip()
-    db = dbname or (f"{lang_hint}wiki" if lang_hint else "wiki")
+    db = dump.dbname or (f"{lang_hint}wiki" if lang_hint else "wiki")
     return SourceDocument(
         id=f"{db}:{page_id}",
         text=text,
-        url=_page_url(base, title),
+        url=_page_url(dump.base, title),
         source_path=path,
         record_id=page_id or None,
         offset=index,
