@@ -615,6 +615,22 @@ RUN_CASES = [
     RunCase("missing_input_files", lambda i, o: _yaml(i / "nowhere", o), 2, "matched no files"),
     RunCase("directory_as_input", lambda i, o: _yaml(i, o), 2, "directory", lambda i, o: ["--input", str(i)]),
     RunCase("missing_pipeline_file", None, 2, "no-such.yaml"),
+    # a Common Crawl path list that cannot be read: one line naming the source and the list, at once
+    # (an unresolvable host is tried twice, not with minutes of back-off)
+    RunCase(
+        "path_list_host_unresolvable",
+        lambda i, o: _yaml(
+            i, o, **{f'paths: ["{i}/*.warc.gz"]': "path_list: https://corpus-builder-test.invalid/p.gz"}
+        ),
+        2,
+        "source cc: cannot read the path list https://corpus-builder-test.invalid/p.gz",
+    ),
+    RunCase(
+        "path_list_missing_file",
+        lambda i, o: _yaml(i, o, **{f'paths: ["{i}/*.warc.gz"]': "path_list: no-such-paths.txt"}),
+        2,
+        "source cc: cannot read the path list",
+    ),
     # exit 1: run.py reports an unusable output directory as a RunError (cli.py maps that to 1)
     RunCase(
         "output_dir_under_regular_file",

@@ -139,6 +139,29 @@ def test_read_path_list_gz_with_base_url(server: str, tmp_path: Path) -> None:
     ]
 
 
+def test_unresolvable_host_fails_fast_with_a_clear_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`.invalid` never resolves (RFC 2606): two attempts, not retries+1, and no second retry loop
+    around the path list (there were 6 x 6 attempts and ~3 minutes of back-off before)."""
+    import requests
+
+    gets: list[str] = []
+    original = requests.Session.get
+
+    def counting_get(self: requests.Session, url: str, **kwargs: object) -> requests.Response:
+        gets.append(url)
+        return original(self, url, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "get", counting_get)
+    url = "https://corpus-builder-test.invalid/crawl-data/warc.paths.gz"
+    started = time.monotonic()
+    with pytest.raises(RemoteInputError) as ei:
+        read_path_list(url, retries=5, backoff_s=0.01)
+    assert "cannot resolve host 'corpus-builder-test.invalid'" in str(ei.value)
+    assert url in str(ei.value) and "after 2 attempts" in str(ei.value)
+    assert gets == [url, url]
+    assert time.monotonic() - started < 60
+
+
 def test_iter_warc_over_http(server: str) -> None:
     url = server + "/x.warc.gz"
     items = list(iter_warc(url, open_fn=lambda u: open_input(u, backoff_s=0.01)))

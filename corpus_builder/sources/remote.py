@@ -25,6 +25,7 @@ import random
 import time
 from collections.abc import Callable
 from typing import BinaryIO, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -41,7 +42,25 @@ class RemoteInputError(OSError):
 
 
 class _Retryable(Exception):
-    """Internal: a failure worth another attempt."""
+    """Internal: a failure worth another attempt (at most `attempts` in all, when given)."""
+
+    def __init__(self, reason: str, attempts: int | None = None) -> None:
+        super().__init__(reason)
+        self.attempts = attempts
+
+
+# A host name that does not resolve is tried twice, not `retries + 1` times: a resolver hiccup gets a
+# second chance, while a machine without network learns so in seconds instead of minutes of back-off.
+_UNRESOLVED_ATTEMPTS = 2
+
+
+def _unresolved_host(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__name__ == "NameResolutionError" or "Name or service not known" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "Failed to resolve" in str(exc)
 
 
 def _is_url(s: str) -> bool:
@@ -56,14 +75,19 @@ def _sleep_backoff(attempt: int, backoff_s: float) -> None:
 
 def _with_retries(url: str, retries: int, backoff_s: float, fn: Callable[[], _T]) -> _T:
     last = "unknown error"
-    for attempt in range(retries + 1):
+    allowed = retries + 1
+    attempt = 0
+    while True:
         try:
             return fn()
         except _Retryable as e:
             last = str(e)
-        if attempt < retries:
-            _sleep_backoff(attempt, backoff_s)
-    raise RemoteInputError(f"giving up on {url} after {retries + 1} attempts: {last}")
+            allowed = min(allowed, e.attempts or allowed)
+        attempt += 1
+        if attempt >= allowed:
+            break
+        _sleep_backoff(attempt - 1, backoff_s)
+    raise RemoteInputError(f"giving up on {url} after {attempt} attempts: {last}")
 
 
 class _HTTPStream(io.RawIOBase):
@@ -88,6 +112,12 @@ class _HTTPStream(io.RawIOBase):
         try:
             resp = self.session.get(self.url, stream=True, timeout=self.timeout_s, headers=headers)
         except (requests.ConnectionError, requests.Timeout) as e:
+            if _unresolved_host(e):
+                host = urlsplit(self.url).hostname
+                raise _Retryable(
+                    f"cannot resolve host {host!r} (no network, or a wrong host name): {e}",
+                    attempts=_UNRESOLVED_ATTEMPTS,
+                ) from e
             raise _Retryable(f"{type(e).__name__}: {e}") from e
         if resp.status_code in _FATAL_STATUS:
             resp.close()
@@ -176,17 +206,11 @@ def read_path_list(
     """Read a Common Crawl ``warc.paths(.gz)`` list: one relative path per line, blank lines ignored.
 
     With ``base_url`` every relative path is joined to it (absolute URLs are kept as they are).
+    Retries are open_input's (opening and reading); they are not wrapped in a second retry loop.
     """
-
-    def load() -> bytes:
-        try:
-            with open_input(url_or_path, retries=retries, backoff_s=backoff_s) as f:
-                return f.read()
-        except RemoteInputError as e:
-            raise _Retryable(str(e)) from e
-
     # path lists are small (CC: ~100k lines, < 10 MB), so reading one whole is fine
-    data = _with_retries(url_or_path, retries, backoff_s, load)
+    with open_input(url_or_path, retries=retries, backoff_s=backoff_s) as f:
+        data = f.read()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     out = []

@@ -65,7 +65,13 @@ def source_paths(source: SourceConfig, base_dir: str, override: list[str] | None
             path_list, base_url = entry["path_list"], base_url or entry.get("base_url")
         elif "://" not in path_list:
             path_list = str(Path(base_dir) / path_list)
-        paths = read_path_list(path_list, base_url=base_url)
+        try:
+            paths = read_path_list(path_list, base_url=base_url)
+        except OSError as exc:  # RemoteInputError, 403/404 from the server, a missing local list
+            raise SourceError(
+                f"source {source.name}: cannot read the path list {path_list}: {exc}; "
+                "to run on WARC files you have, name them with --input (globs work)"
+            ) from None
     if source.max_files and not override:
         # a cap on the snapshot's/YAML's list; files named with --input are all used
         paths = paths[: source.max_files]
