@@ -56,7 +56,6 @@ import io
 import ipaddress
 import json
 import os
-import random
 import re
 import socket
 import sqlite3
@@ -75,6 +74,8 @@ import aiohttp
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from corpus_builder.sources.remote import RETRY_STATUS, backoff_delay
+
 __all__ = [
     "CrawlSettings",
     "CrawlSummary",
@@ -89,7 +90,6 @@ _VERSION = "0.1"
 DEFAULT_USER_AGENT = (
     f"corpus_builder-crawler/{_VERSION} (LLM pre-training corpus research; +contact in README)"
 )
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 _ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: at least 500 KiB must be parsed
 _ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2
@@ -527,7 +527,7 @@ class _Crawler:
     async def _with_retries(self, url: str, limit: int) -> _Response:
         last = "unknown error"
         for attempt in range(self.s.retries + 1):
-            delay = self.s.backoff_s * (2**attempt) * (0.5 + random.random() / 2)
+            delay = backoff_delay(attempt, self.s.backoff_s)
             try:
                 resp = await self._request(url, limit)
             except _Refused as e:
@@ -544,7 +544,7 @@ class _Crawler:
                     raise _Fail(Outcome.REFUSED, str(e.__cause__)) from None
                 last = f"{type(e).__name__}: {e}"
             else:
-                if resp.status not in _RETRY_STATUS or attempt == self.s.retries:
+                if resp.status not in RETRY_STATUS or attempt == self.s.retries:
                     return resp
                 last = f"HTTP {resp.status}"
                 ra = dict((k.lower(), v) for k, v in resp.raw_headers).get("retry-after", "")

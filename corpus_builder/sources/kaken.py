@@ -30,7 +30,6 @@ is skipped; a file that is not XML gives one error.
 from __future__ import annotations
 
 import os
-import random
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -41,12 +40,12 @@ from typing import BinaryIO
 import requests
 
 from corpus_builder.sources.documents import SourceDocument, SourceError, open_decompressed
+from corpus_builder.sources.remote import RETRY_STATUS, backoff_delay
 from corpus_builder.writers.atomic import atomic_open_url
 
 __all__ = ["KakenSettings", "KakenCapError", "HarvestSummary", "harvest", "iter_kaken", "award_url"]
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class KakenCapError(RuntimeError):
@@ -128,11 +127,11 @@ class _Client:
                 if r.status_code == 200:
                     self.fetched += 1
                     return r.content
-                if r.status_code not in _RETRY_STATUS:
+                if r.status_code not in RETRY_STATUS:
                     raise RuntimeError(f"KAKEN API: HTTP {r.status_code} for {r.url}: {r.text[:300]}")
                 last_err = f"HTTP {r.status_code}"
             if attempt < self.s.retries:
-                time.sleep(self.s.backoff_s * 2**attempt * (0.5 + random.random() / 2))
+                time.sleep(backoff_delay(attempt, self.s.backoff_s))
         raise RuntimeError(f"KAKEN API: giving up after {self.s.retries + 1} attempts: {last_err}")
 
 

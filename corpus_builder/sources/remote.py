@@ -31,7 +31,8 @@ import requests
 
 __all__ = ["RemoteInputError", "open_input", "read_path_list", "expand_inputs"]
 
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: HTTP statuses worth another attempt, for every HTTP client of the project (inputs, crawler, KAKEN).
+RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _FATAL_STATUS = {403: PermissionError, 404: FileNotFoundError, 410: FileNotFoundError}
 _MAX_SLEEP_S = 60.0
 _T = TypeVar("_T")
@@ -67,10 +68,14 @@ def _is_url(s: str) -> bool:
     return "://" in s and not s.startswith("file://")
 
 
+def backoff_delay(attempt: int, backoff_s: float) -> float:
+    """Seconds to wait after failed attempt `attempt` (0-based): exponential, capped, with jitter that
+    spreads many workers hitting the same throttled server. The one back-off of every HTTP client here."""
+    return min(_MAX_SLEEP_S, backoff_s * (2**attempt)) * (0.5 + random.random() / 2)
+
+
 def _sleep_backoff(attempt: int, backoff_s: float) -> None:
-    # exponential with full jitter: spreads many workers hitting the same throttled server
-    delay = min(_MAX_SLEEP_S, backoff_s * (2**attempt))
-    time.sleep(delay * (0.5 + random.random() / 2))
+    time.sleep(backoff_delay(attempt, backoff_s))
 
 
 def _with_retries(url: str, retries: int, backoff_s: float, fn: Callable[[], _T]) -> _T:
@@ -123,7 +128,7 @@ class _HTTPStream(io.RawIOBase):
             resp.close()
             exc = _FATAL_STATUS[resp.status_code]
             raise exc(f"{self.url}: HTTP {resp.status_code} {resp.reason} (not retried)")
-        if resp.status_code in _RETRY_STATUS:
+        if resp.status_code in RETRY_STATUS:
             resp.close()
             raise _Retryable(f"HTTP {resp.status_code} {resp.reason}")
         if start and resp.status_code != 206:
