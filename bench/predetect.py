@@ -1,6 +1,6 @@
 """Pre-detection: its recall against the full chain, and records/s with and without it.
 
-    python bench/predetect.py [--shared ../shared/data] [--records 2000] [--workers 1]
+    python -m bench.predetect [--shared ../shared/data] [--records 2000] [--workers 1]
 
 Builds a Common Crawl-like WARC mix with ~5% Japanese pages: real third-party pages read from
 `--shared` (readability gold pages, jsoup pages, the chardet corpus, the CC-MAIN-2020-34 slice)
@@ -30,6 +30,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from bench.mix import cc_sized, response_sizes
 from corpus_builder.run import RunOptions, run_pipeline
 from corpus_builder.samples.generate import build_pages, write_warc
 
@@ -190,6 +191,9 @@ def main() -> int:
         pages = build_pages(
             7, generated_ja, generated_total - generated_ja - generated_total // 10, generated_total // 10
         )
+        # padded to the sizes of real Common Crawl responses, as in `python -m bench` (bench/mix.py)
+        sizes = response_sizes(args.shared / "warc" / "commoncrawl" / "CC-MAIN-2020-34-slice.warc.gz")
+        pages = cc_sized(pages, sizes, seed=7)
         for index in range(4):
             write_warc(inputs / f"generated-{index}.warc.gz", pages[index::4], seed=index)
         records = len(real) + len(pages)
