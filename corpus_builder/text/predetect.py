@@ -73,16 +73,22 @@ def _declares_japanese(lower_head: bytes) -> bool:
     return b"content-language" in lower_head and _META_LANG.search(lower_head) is not None
 
 
+def _title_span(lower_head: bytes) -> tuple[int, int] | None:
+    """Byte range from `<title` to `</title` (or the end of the head when the tag is not closed)."""
+    start = lower_head.find(b"<title")
+    if start < 0:
+        return None
+    end = lower_head.find(b"</title", start)
+    return start, end if end >= 0 else len(lower_head)
+
+
 def _utf8_signal(head: bytes, lower_head: bytes, settings: PredetectSettings) -> str | None:
     kana_at_most = head.count(_KANA_LEAD)
     if kana_at_most == 0:
         return None
-    if settings.use_title:
-        start = lower_head.find(b"<title")
-        if start >= 0:
-            end = lower_head.find(b"</title", start)
-            if _UTF8_KANA.search(head, start, end if end >= 0 else len(head)):
-                return "title"
+    span = _title_span(lower_head) if settings.use_title else None
+    if span and _UTF8_KANA.search(head, *span):
+        return "title"
     # Kana rather than kanji: kanji alone cannot tell Japanese from Chinese.
     if kana_at_most >= settings.min_kana and _enough(_UTF8_KANA.finditer(head), settings.min_kana):
         return "kana"
@@ -93,13 +99,10 @@ def _legacy_kana_possible(head: bytes, lower_head: bytes, settings: PredetectSet
     """False when no Shift_JIS / EUC-JP / EUC-KR / GB reading of the head can give a kana signal."""
     if sum(head.count(lead) for lead in _LEGACY_KANA_LEADS) >= settings.min_kana:
         return True
-    if not settings.use_title:
+    span = _title_span(lower_head) if settings.use_title else None
+    if span is None:
         return False
-    start = lower_head.find(b"<title")
-    if start < 0:
-        return False
-    end = lower_head.find(b"</title", start)
-    title = head[start : end if end >= 0 else len(head)]
+    title = head[span[0] : span[1]]
     return any(lead in title for lead in _LEGACY_KANA_LEADS)
 
 
