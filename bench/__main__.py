@@ -114,10 +114,9 @@ def build_mix(shared: Path, work: Path, records: int, ja_share: float) -> dict:
     real = real_pages(shared)
     # Most files of the chardet corpus are RSS/Atom feeds; they carry their identified payload type (as
     # in Common Crawl) and do not count towards the Japanese share, which is a share of HTML pages.
-    is_html = {"text/html", "application/xhtml+xml"}
-    real_ja = [p for p in real if is_japanese_name(p.url) and p.identified_type in is_html]
+    real_ja = [p for p in real if is_japanese_name(p.url) and p.is_html]
     real_other = [p for p in real if not is_japanese_name(p.url)]
-    feeds = sum(p.identified_type not in is_html for p in real)
+    feeds = sum(not p.is_html for p in real)
     generated_total = max(records - len(real), 0)
     generated_ja = max(round(records * ja_share) - len(real_ja), 0)
     n_other = generated_total // 10

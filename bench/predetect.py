@@ -59,6 +59,11 @@ class RealPage(NamedTuple):
     body: bytes
     identified_type: str  # as Common Crawl's WARC-Identified-Payload-Type would say
 
+    @property
+    def is_html(self) -> bool:
+        """An HTML page rather than a feed; only pages count towards a mix's Japanese share."""
+        return self.identified_type in ("text/html", "application/xhtml+xml")
+
 
 # Root elements of the XML files in the chardet corpus (RSS/Atom/RDF feeds) and their media types.
 _XML_ROOTS = {
@@ -181,8 +186,7 @@ def main() -> int:
         inputs = work / "inputs"
         inputs.mkdir()
         real = real_pages(args.shared)
-        html = {"text/html", "application/xhtml+xml"}  # feeds do not count towards the Japanese share
-        real_ja = sum(is_japanese_name(page.url) and page.identified_type in html for page in real)
+        real_ja = sum(is_japanese_name(page.url) and page.is_html for page in real)
         # Top up with generated pages so the whole mix has the requested Japanese share.
         generated_total = max(args.records - len(real), 0)
         generated_ja = max(round(args.records * args.ja_share) - real_ja, 0)
