@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
@@ -47,35 +48,45 @@ def _identifier(rng: random.Random) -> str:
     return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 10)))
 
 
-def _script(rng: random.Random, size: int) -> str:
-    parts = ["<script>(function(w,d){'use strict';"]
-    length = len(parts[0])
+def _filled(opening: str, piece: Callable[[], str], closing: str, size: int, joiner: str = "\n") -> str:
+    """`opening`, then pieces until they reach `size` characters, then `closing`."""
+    parts = [opening]
+    length = len(opening)
     while length < size:
-        name, arg, key = _identifier(rng), _identifier(rng), _identifier(rng)
-        line = (
-            f"function {name}({arg}){{var {key}=d.querySelectorAll('.{_identifier(rng)}');"
-            f"for(var i=0;i<{key}.length;i++){{{key}[i].setAttribute('data-{arg}',{rng.randrange(10**6)});}}"
-            f"return w.{_identifier(rng)}&&w.{_identifier(rng)}({arg},{rng.random():.6f});}}"
-        )
-        parts.append(line)
-        length += len(line)
-    parts.append("})(window,document);</script>")
-    return "\n".join(parts)
+        parts.append(piece())
+        length += len(parts[-1])
+    parts.append(closing)
+    return joiner.join(parts)
+
+
+def _script_function(rng: random.Random) -> str:
+    name, arg, key = _identifier(rng), _identifier(rng), _identifier(rng)
+    return (
+        f"function {name}({arg}){{var {key}=d.querySelectorAll('.{_identifier(rng)}');"
+        f"for(var i=0;i<{key}.length;i++){{{key}[i].setAttribute('data-{arg}',{rng.randrange(10**6)});}}"
+        f"return w.{_identifier(rng)}&&w.{_identifier(rng)}({arg},{rng.random():.6f});}}"
+    )
+
+
+def _script(rng: random.Random, size: int) -> str:
+    return _filled(
+        "<script>(function(w,d){'use strict';",
+        lambda: _script_function(rng),
+        "})(window,document);</script>",
+        size,
+    )
+
+
+def _style_rule(rng: random.Random) -> str:
+    return (
+        f".{_identifier(rng)}-{_identifier(rng)}{{margin:{rng.randrange(40)}px {rng.randrange(40)}px;"
+        f"color:#{rng.randrange(16**6):06x};font-size:{rng.randrange(10, 30)}px;"
+        f"display:{rng.choice(('flex', 'block', 'grid', 'none'))}}}"
+    )
 
 
 def _style(rng: random.Random, size: int) -> str:
-    parts = ["<style>"]
-    length = 7
-    while length < size:
-        rule = (
-            f".{_identifier(rng)}-{_identifier(rng)}{{margin:{rng.randrange(40)}px {rng.randrange(40)}px;"
-            f"color:#{rng.randrange(16**6):06x};font-size:{rng.randrange(10, 30)}px;"
-            f"display:{rng.choice(('flex', 'block', 'grid', 'none'))}}}"
-        )
-        parts.append(rule)
-        length += len(rule)
-    parts.append("</style>")
-    return "\n".join(parts)
+    return _filled("<style>", lambda: _style_rule(rng), "</style>", size)
 
 
 def _json_ld(rng: random.Random) -> str:
@@ -89,16 +100,14 @@ def _json_ld(rng: random.Random) -> str:
     )
 
 
+def _svg_symbol(rng: random.Random) -> str:
+    points = " ".join(f"L{rng.randrange(24)} {rng.randrange(24)}" for _ in range(rng.randint(6, 20)))
+    return f'<symbol id="i-{_identifier(rng)}" viewBox="0 0 24 24"><path d="M0 0 {points}Z"/></symbol>'
+
+
 def _svg_sprite(rng: random.Random, size: int) -> str:
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" style="display:none">']
-    length = len(parts[0])
-    while length < size:
-        points = " ".join(f"L{rng.randrange(24)} {rng.randrange(24)}" for _ in range(rng.randint(6, 20)))
-        symbol = f'<symbol id="i-{_identifier(rng)}" viewBox="0 0 24 24"><path d="M0 0 {points}Z"/></symbol>'
-        parts.append(symbol)
-        length += len(symbol)
-    parts.append("</svg>")
-    return "".join(parts)
+    opening = '<svg xmlns="http://www.w3.org/2000/svg" style="display:none">'
+    return _filled(opening, lambda: _svg_symbol(rng), "</svg>", size, joiner="")
 
 
 def padding(rng: random.Random, size: int) -> tuple[str, str]:
