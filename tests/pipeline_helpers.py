@@ -7,6 +7,7 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,13 @@ def assert_no_survivors(pipeline: Path) -> None:
     while (survivors := processes_running(pipeline)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not survivors, f"processes outlived the killed run: {survivors}"
+
+
+def corpus_build(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """`corpus-build ARGS` in a child process (this interpreter), output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "corpus_builder", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def run_and_kill(

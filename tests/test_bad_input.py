@@ -18,7 +18,6 @@ import errno
 import gzip
 import os
 import subprocess
-import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_builder.samples.generate import build_pages
-from tests.pipeline_helpers import output_digests
+from tests.pipeline_helpers import corpus_build, output_digests
 
 # ----------------------------------------------------------------------------------------------- WARC bytes
 
@@ -476,12 +475,6 @@ executor:
 """
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "corpus_builder", *args], capture_output=True, text=True, timeout=300, cwd=cwd
-    )
-
-
 def assert_clean_exit(result: subprocess.CompletedProcess, code: int) -> None:
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
@@ -495,7 +488,7 @@ def record_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     built = {case.name: build_file(inputs, i, case) for i, case in enumerate(CASES)}
     pipeline = work / "p.yaml"
     pipeline.write_text(PIPELINE.format(inputs=inputs, output=work / "out", workers=2))
-    result = cli("run", str(pipeline))
+    result = corpus_build("run", str(pipeline), timeout=300)
     tables = {}
     for table in ("documents", "excluded", "errors"):
         rows = []
@@ -656,7 +649,7 @@ def test_bad_run(case: RunCase, small_inputs: Path, tmp_path: Path) -> None:
     pipeline = tmp_path / ("no-such.yaml" if case.yaml is None else "p.yaml")
     if case.yaml is not None:
         pipeline.write_text(case.yaml(small_inputs, output))
-    result = cli("run", str(pipeline), *case.args(small_inputs, output))
+    result = corpus_build("run", str(pipeline), *case.args(small_inputs, output), timeout=300)
     assert_clean_exit(result, case.code)
     assert case.message in result.stderr, result.stderr
     assert "documents" not in {p.name for p in output.glob("*")} if output.exists() else True
@@ -709,7 +702,7 @@ def test_disk_full_fails_cleanly_and_rerun_matches_clean_run(
 
     clean = tmp_path / "clean.yaml"
     clean.write_text(_yaml(small_inputs, tmp_path / "clean"))
-    assert cli("run", str(clean)).returncode == 0
+    assert corpus_build("run", str(clean), timeout=300).returncode == 0
     pipeline = tmp_path / "p.yaml"
     pipeline.write_text(_yaml(small_inputs, tmp_path / "out"))
 
@@ -730,7 +723,7 @@ def test_disk_full_fails_cleanly_and_rerun_matches_clean_run(
     assert not [p for p in finals if not p.startswith("_logs/")], finals
 
     # "space freed": the same command resumes and gives the clean run's bytes
-    rerun = cli("run", str(pipeline))
+    rerun = corpus_build("run", str(pipeline), timeout=300)
     assert_clean_exit(rerun, 0)
     assert not list(out.rglob("*.inprogress"))
     clean_digests = output_digests(tmp_path / "clean")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,16 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpus_builder.samples.generate import generate_cc_mix
-from tests.pipeline_helpers import output_digests, run_and_kill, write_pipeline
-
-
-def _run(pipeline: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "corpus_builder", "run", str(pipeline)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+from tests.pipeline_helpers import corpus_build, output_digests, run_and_kill, write_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +23,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def reference(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     work = tmp_path_factory.mktemp("reference")
-    result = _run(write_pipeline(work / "p.yaml", inputs, work / "out", workers=1))
+    result = corpus_build("run", str(write_pipeline(work / "p.yaml", inputs, work / "out", workers=1)))
     assert result.returncode == 0, result.stderr
     return output_digests(work / "out")
 
@@ -64,7 +54,7 @@ def test_killed_run_resumes_to_identical_output(
         [sys.executable, "-m", "corpus_builder", "run", str(pipeline)], pipeline, condition
     ), "the run finished before it could be killed"
     assert not (output / "manifest.json").exists()
-    result = _run(pipeline)
+    result = corpus_build("run", str(pipeline))
     assert result.returncode == 0, result.stderr
     assert not list(output.rglob("*.inprogress"))
     assert output_digests(output) == reference

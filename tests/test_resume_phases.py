@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.pipeline_helpers import output_digests, run_and_kill
+from tests.pipeline_helpers import corpus_build, output_digests, run_and_kill
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -81,19 +80,10 @@ def _pipeline(path: Path, sample_inputs: Path, output: Path) -> Path:
     return path
 
 
-def _run(pipeline: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "corpus_builder", "run", str(pipeline)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="module")
 def reference(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     work = tmp_path_factory.mktemp("reference")
-    result = _run(_pipeline(work / "p.yaml", sample_inputs, work / "out"))
+    result = corpus_build("run", str(_pipeline(work / "p.yaml", sample_inputs, work / "out")), timeout=300)
     assert result.returncode == 0, result.stderr
     digests = output_digests(work / "out")
     # the run really has the phases we kill in
@@ -137,7 +127,7 @@ def test_killed_in_later_phase_resumes_to_identical_output(
         env=os.environ | {"SLOW_WRITES_UNDER": slow},
     ), f"the run finished before {phase} {trigger}"
     assert not (output / "manifest.json").exists()
-    result = _run(pipeline)
+    result = corpus_build("run", str(pipeline), timeout=300)
     assert result.returncode == 0, result.stderr
     assert not list(output.rglob("*.inprogress"))
     assert output_digests(output) == reference
