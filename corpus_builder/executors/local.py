@@ -1,9 +1,9 @@
 """Run a pipeline's tasks on this machine: a process pool, completion markers, live progress.
 
-Built on datatrove's PipelineExecutor for the per-task machinery (piping steps, per-step stats,
-`completions/` markers, per-task logs). Ours adds what a corpus run needs on a terminal: a progress
-line, failures collected per task instead of a traceback from a pool, and progress counters shared
-by the workers.
+Built on datatrove's PipelineExecutor (`completions/` markers, stats files); each task runs through
+executors/task.py (piping steps, per-step stats, per-task logs). Ours adds what a corpus run needs
+on a terminal: a progress line, failures collected per task instead of a traceback from a pool, and
+progress counters shared by the workers.
 """
 
 from __future__ import annotations

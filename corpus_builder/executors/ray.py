@@ -76,7 +76,7 @@ def ray_session(settings: RaySettings, workers: int) -> Iterator[None]:
 
 
 def _run_rank(executor: RayExecutor, rank: int) -> int:
-    """Body of one Ray task: run the rank through datatrove's per-task machinery."""
+    """Body of one Ray task: run the rank with executors/task.py, as the local executor does."""
     executor.pipeline = deepcopy(executor.pipeline)
     stats = run_task(executor, rank)
     return int(sum(step.stats["records"].total for step in stats.stats if "records" in step.stats))
