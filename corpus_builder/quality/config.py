@@ -32,7 +32,10 @@ class QualityStage(StrictModel):
         "(relative paths are relative to the pipeline file).",
     )
     apply_modifiers: bool = Field(
-        default=True, description="Apply the preset's modifiers (e.g. NFKC for hojichar) to the kept text."
+        default=True,
+        description="Keep the text as the preset's modifiers made it (e.g. NFKC for hojichar) and apply "
+        "its modifiers_after_rules (kana-line extraction for llm-jp) to a kept document; false keeps the "
+        "input text.",
     )
 
     @model_validator(mode="after")

@@ -8,6 +8,9 @@ and the scan resumes after it.
 
 ``ng_fraction`` = (letters covered by matches) / (Japanese letters, Swallow definition); a text
 with no Japanese letter has ``ng_fraction`` 0 and always passes (as in Swallow).
+
+:class:`ListOrderMatcher` is HojiChar's keyword matching instead (what LLM-jp's filters count
+with): at each position the *first listed* word that matches wins, not the longest.
 """
 
 from __future__ import annotations
@@ -62,6 +65,48 @@ class WordMatcher:
 
     def matched_letters(self, text: str) -> int:
         return sum(map(len, self.find(text)))
+
+
+# HojiChar NgWordsFilterJa (v0.9.0, hojichar/filters/document_filters.py): the katakana class of
+# its ``ignore_confused`` option.
+_KATAKANA_WORD = re.compile("[ァ-ヴー]+")
+_KATAKANA_NEIGHBOUR = "[ァ-ヴー]"
+
+
+class ListOrderMatcher:
+    """HojiChar's keyword matching (NgWordsFilterJa, DiscardAds at v0.9.0): one regular expression
+    alternating the words in list order, scanned left to right without overlaps, so at a position
+    the first listed word that matches wins (``["a", "ab", "bc"]`` finds 2 words in ``"abc"``;
+    :class:`WordMatcher` finds 1).
+
+    ``isolate_katakana`` is HojiChar's ``ignore_confused``, which LLM-jp turns on for its adult /
+    discrimination / violence lists: a word made only of ``[ァ-ヴー]`` counts only when no such
+    character touches it on either side, and these words are tried after all the others.  Unlike
+    HojiChar, an empty group is left out: HojiChar builds an empty alternative when a list has no
+    katakana word (or only katakana words) and then counts a match at almost every position.
+    """
+
+    def __init__(self, words: Iterable[str], isolate_katakana: bool = False) -> None:
+        self.words = tuple(dict.fromkeys(w for w in words if w))
+        katakana = [w for w in self.words if isolate_katakana and _KATAKANA_WORD.fullmatch(w)]
+        isolated = set(katakana)
+        others = [w for w in self.words if w not in isolated]
+        branches = [re.escape(w) for w in others]
+        if katakana:
+            alternation = "|".join(map(re.escape, katakana))
+            branches.append(f"(?<!{_KATAKANA_NEIGHBOUR})(?:{alternation})(?!{_KATAKANA_NEIGHBOUR})")
+        self._regex = re.compile("|".join(branches)) if branches else None
+
+    def count(self, text: str) -> int:
+        if self._regex is None:
+            return 0
+        return sum(1 for _ in self._regex.finditer(text))
+
+
+@cache
+def load_list_order_matcher(path: str, isolate_katakana: bool = False) -> ListOrderMatcher:
+    """A :class:`ListOrderMatcher` over a word-list file, cached per process (one per worker)."""
+    return ListOrderMatcher(read_wordlist(path), isolate_katakana)
 
 
 @cache
