@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import zlib
 from pathlib import Path
 
@@ -185,6 +186,29 @@ def test_katakana_words_count_only_when_isolated() -> None:
     # a list of katakana words only (or none) builds no empty alternative
     assert ListOrderMatcher(["エロ"], isolate_katakana=True).count("あいうえお") == 0
     assert ListOrderMatcher(["死ね"], isolate_katakana=True).count("あいうえお") == 0
+
+
+def _hojichar_alternation_count(words: list[str], isolate_katakana: bool, text: str) -> int:
+    """The oracle: HojiChar's NgWordsFilterJa pattern built as it builds it, counted with findall."""
+    katakana = [w for w in words if isolate_katakana and re.fullmatch("[ァ-ヴー]+", w)]
+    branches = [re.escape(w) for w in words if w not in katakana]
+    if katakana:
+        group = "|".join(map(re.escape, katakana))
+        branches.append(f"(?<![ァ-ヴー])({group})(?![ァ-ヴー])")
+    return len(re.findall("|".join(branches), text))
+
+
+@pytest.mark.parametrize("isolate_katakana", [False, True])
+def test_list_order_matcher_counts_as_hojichar_alternation(isolate_katakana: bool) -> None:
+    rng = random.Random(21)
+    alphabet = "アイエロー漢字ab"
+    for _ in range(3000):
+        words = list(
+            dict.fromkeys("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3))) for _ in range(5))
+        )
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        expected = _hojichar_alternation_count(words, isolate_katakana, text)
+        assert ListOrderMatcher(words, isolate_katakana).count(text) == expected, (words, text)
 
 
 def test_word_lists_given_by_path_in_llmjp_format(tmp_path: Path) -> None:

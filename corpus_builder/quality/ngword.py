@@ -70,7 +70,7 @@ class WordMatcher:
 # HojiChar NgWordsFilterJa (v0.9.0, hojichar/filters/document_filters.py): the katakana class of
 # its ``ignore_confused`` option.
 _KATAKANA_WORD = re.compile("[ァ-ヴー]+")
-_KATAKANA_NEIGHBOUR = "[ァ-ヴー]"
+_KATAKANA_CHARS = frozenset(chr(c) for c in range(ord("ァ"), ord("ヴ") + 1)) | {"ー"}
 
 
 class ListOrderMatcher:
@@ -84,23 +84,45 @@ class ListOrderMatcher:
     character touches it on either side, and these words are tried after all the others.  Unlike
     HojiChar, an empty group is left out: HojiChar builds an empty alternative when a list has no
     katakana word (or only katakana words) and then counts a match at almost every position.
+
+    Same counts as that alternation, ~8x faster on LLM-jp's 1,462-word adult list: the trie finds
+    the longest word starting at each position; every word matching there is a prefix of it, so
+    the alternation's choice is the first (by list rank) valid word among those prefixes.
     """
 
     def __init__(self, words: Iterable[str], isolate_katakana: bool = False) -> None:
         self.words = tuple(dict.fromkeys(w for w in words if w))
-        katakana = [w for w in self.words if isolate_katakana and _KATAKANA_WORD.fullmatch(w)]
-        isolated = set(katakana)
-        others = [w for w in self.words if w not in isolated]
-        branches = [re.escape(w) for w in others]
-        if katakana:
-            alternation = "|".join(map(re.escape, katakana))
-            branches.append(f"(?<!{_KATAKANA_NEIGHBOUR})(?:{alternation})(?!{_KATAKANA_NEIGHBOUR})")
-        self._regex = re.compile("|".join(branches)) if branches else None
+        self._katakana = frozenset(w for w in self.words if isolate_katakana and _KATAKANA_WORD.fullmatch(w))
+        # the alternation's order: the other words, then the katakana group, each in list order
+        order = [w for w in self.words if w not in self._katakana]
+        order += [w for w in self.words if w in self._katakana]
+        rank = {w: i for i, w in enumerate(order)}
+        self._choices = {
+            w: sorted((w[:k] for k in range(1, len(w) + 1) if w[:k] in rank), key=rank.__getitem__)
+            for w in self.words
+        }
+        self._regex = re.compile(_trie_pattern(self.words)) if self.words else None
+
+    def _isolated(self, text: str, start: int, end: int) -> bool:
+        return (start == 0 or text[start - 1] not in _KATAKANA_CHARS) and (
+            end == len(text) or text[end] not in _KATAKANA_CHARS
+        )
 
     def count(self, text: str) -> int:
         if self._regex is None:
             return 0
-        return sum(1 for _ in self._regex.finditer(text))
+        count = position = 0
+        search = self._regex.search
+        while match := search(text, position):
+            start = match.start()
+            position = start + 1  # no valid word here: the next start is searched from start + 1
+            for word in self._choices[match.group()]:
+                if word in self._katakana and not self._isolated(text, start, start + len(word)):
+                    continue
+                count += 1
+                position = start + len(word)
+                break
+        return count
 
 
 @cache
