@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -143,14 +144,24 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     reasons: Counter[str] = Counter()
     disagreements: list[str] = []
+    seconds = {"LLM-jp's code (HojiChar 0.9.0)": 0.0, "llm-jp preset": 0.0}
+    total_docs = total_chars = 0
     for label, docs in list(sets.items()):
         for variant, texts in ((label, docs), (f"{label} + menu line on top", [MENU_LINE + d for d in docs])):
             same_rule = same_text = kept_theirs = kept_ours = 0
             for text in texts:
+                start = time.perf_counter()
                 theirs, their_text = llmjp_verdict(fns, extract, text)
+                middle = time.perf_counter()
                 # as the quality step does it (also for a checkout whose preset cleans before its rules)
                 before_rules, _ = ours.apply_modifiers(text)
                 verdict = ours.evaluate(before_rules)
+                after = getattr(ours, "apply_modifiers_after_rules", lambda t: (t, {}))
+                our_text, _ = after(before_rules) if verdict.kept else ("", {})
+                seconds["LLM-jp's code (HojiChar 0.9.0)"] += middle - start
+                seconds["llm-jp preset"] += time.perf_counter() - middle
+                total_docs += 1
+                total_chars += len(text)
                 expected = to_ours.get(theirs, theirs) if theirs else None
                 if expected == "zlib_compression_ratio":
                     expected = verdict.failed if "zlib" in (verdict.failed or "") else "(a zlib bound)"
@@ -162,8 +173,6 @@ def main() -> None:
                 else:
                     disagreements.append(f"{variant}: LLM-jp {theirs}, ours {verdict.failed}: {text[:60]!r}")
                 if verdict.kept and theirs is None:
-                    after = getattr(ours, "apply_modifiers_after_rules", lambda t: (t, {}))
-                    our_text, _ = after(before_rules)
                     same_text += our_text.replace("\n", "") == their_text
             n = len(texts)
             print(
@@ -176,6 +185,10 @@ def main() -> None:
     )
     for line in disagreements[:20]:
         print("  disagreement:", line)
+    print("\n| chain, LLM-jp's word lists | docs/s | chars/s | vs LLM-jp's code |\n|---|---:|---:|---:|")
+    base = seconds["LLM-jp's code (HojiChar 0.9.0)"]
+    for label, spent in seconds.items():
+        print(f"| {label} | {total_docs / spent:,.1f} | {total_chars / spent:,.0f} | {base / spent:.2f}x |")
 
     urls = warc_urls(root / "warc") + list(EDGE_URLS)
     domain = llmjp.has_valid_domain()
