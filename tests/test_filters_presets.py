@@ -97,8 +97,9 @@ def test_llmjp_kana_in_first_50_chars() -> None:
 
 
 def test_llmjp_ad_keywords() -> None:
-    assert _verdict_names(LLMJP, BASE + "送料無料。" * 14) is None
-    assert _verdict_names(LLMJP, BASE + "送料無料。" * 15) == "max_ad_keywords"
+    # llm-jp-corpus filters.py is_not_ad_content(max_allowed_num=10): occurrences, not distinct words
+    assert _verdict_names(LLMJP, BASE + "送料無料。" * 10) is None
+    assert _verdict_names(LLMJP, BASE + "送料無料。" * 11) == "max_ad_keywords"
 
 
 @pytest.mark.parametrize(
@@ -110,8 +111,9 @@ def test_llmjp_ad_keywords() -> None:
     ],
 )
 def test_llmjp_word_counts(word: str, rule: str) -> None:
-    assert _verdict_names(LLMJP, BASE) is None
-    assert _verdict_names(LLMJP, BASE + word + "。") == rule
+    # llm-jp-corpus filter_data.py ja_cc: max_allowed_num = 3, rejected when more than 3 occurrences
+    assert _verdict_names(LLMJP, BASE + (word + "。") * 3) is None
+    assert _verdict_names(LLMJP, BASE + (word + "。") * 4) == rule
 
 
 def test_llmjp_kuten_per_250_chars() -> None:
@@ -137,8 +139,10 @@ def test_llmjp_zlib_ratio_bounds() -> None:
     assert LLMJP.evaluate(noisy).failed == "max_zlib_compression_ratio"
 
 
-def test_llmjp_kana_lines_modifier() -> None:
-    text, changed = LLMJP.apply_modifiers("ホーム\nABOUT US\nこれは本文です https://example.com/x です。\n")
+def test_llmjp_kana_lines_modifier_runs_after_the_rules() -> None:
+    raw = "ホーム\nABOUT US\nこれは本文です https://example.com/x です。\n"
+    assert LLMJP.apply_modifiers(raw) == (raw, {})  # nothing changes the text before the rules
+    text, changed = LLMJP.apply_modifiers_after_rules(raw)
     # dropped: "ABOUT US" and the empty last line; deleted: one URL
     assert text == "ホーム\nこれは本文です  です。" and changed == {"kana_lines": 3}
 

@@ -12,9 +12,11 @@ nothing to do with unchanged (the same object), so "count == 0" means "text unto
   characters is dropped together with everything after it.
 * :func:`remove_url_only_lines`, :func:`remove_symbol_only_lines` — lines that hold nothing but
   URLs, or nothing but punctuation/symbols/spaces (project rules).
-* :func:`keep_kana_lines` — LLM-jp corpus v1 ``extract_japanese_text``: keep only lines with
-  hiragana/katakana/``ー`` and delete URLs and ASCII runs of 100+ characters inside them (lines are
-  re-joined with ``\\n``; the LLM-jp v1 script joined them with nothing).
+* :func:`keep_kana_lines` — LLM-jp ``extract_japanese_text`` (llm-jp-corpus scripts/filters.py at
+  c58e94f, unchanged at v2.0.0 6e7746d): keep only lines with a character of Unicode script
+  Hiragana or Katakana or ``ー``, and delete URLs, then ASCII runs of 100+ characters, inside them
+  (lines are re-joined with ``\\n``; LLM-jp joins them with nothing, which loses the line breaks
+  but not a character of text).
 * :func:`nfkc` — Unicode NFKC (HojiChar ``DocumentNormalizer``); counts changed characters.
 """
 
@@ -26,6 +28,8 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+
+import regex
 
 WORDLISTS_DIR = Path(__file__).resolve().parents[2] / "filters" / "wordlists"
 DEFAULT_FOOTER_KEYWORDS = WORDLISTS_DIR / "footer_ja.txt"
@@ -155,13 +159,15 @@ def remove_symbol_only_lines(text: str) -> tuple[str, int]:
 # LLM-jp kana lines, NFKC
 # --------------------------------------------------------------------------------------------
 
-_KANA_LINE = re.compile("[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]")
+# Script properties, as LLM-jp's pattern: ・ ゛ ｰ are script Common and do not make a kana line;
+# ㋐ ㌀ ㇰ are Katakana and do.  The stdlib ``re`` has no script classes, hence ``regex``.
+_KANA_LINE = regex.compile(r"[\p{Script=Hiragana}\p{Script=Katakana}ー]")
 _INLINE_URL = re.compile(r"https?://[\w/:%#$&?()~.=+\-]+")
 _LONG_ASCII = re.compile(r"[\x00-\x7f]{100,}")
 
 
 def keep_kana_lines(text: str) -> tuple[str, int]:
-    """LLM-jp v1 Japanese-line extraction; count = lines dropped + spans deleted inside lines."""
+    """LLM-jp's Japanese-line extraction; count = lines dropped + spans deleted inside lines."""
     changed = 0
     kept: list[str] = []
     for line in text.split("\n"):

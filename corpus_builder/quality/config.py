@@ -32,7 +32,10 @@ class QualityStage(StrictModel):
         "(relative paths are relative to the pipeline file).",
     )
     apply_modifiers: bool = Field(
-        default=True, description="Apply the preset's modifiers (e.g. NFKC for hojichar) to the kept text."
+        default=True,
+        description="Keep the text as the preset's modifiers made it (e.g. NFKC for hojichar) and apply "
+        "its modifiers_after_rules (kana-line extraction for llm-jp) to a kept document; false keeps the "
+        "input text.",
     )
 
     @model_validator(mode="after")
@@ -57,8 +60,9 @@ class UrlFilterStage(StrictModel):
     preset: Literal["swallow", "llm-jp"] | None = Field(
         default=None,
         description="swallow: drop hosts ending in .5ch.net or wikipedia.org and, with `blocklist_root`, "
-        "hosts in Swallow's 28 UT1 categories (swallow-corpus@2d03507 ngurl.py); llm-jp: LLM-jp v1 TLD "
-        "allowlist and ja.wikipedia.org (llm-jp-corpus scripts/filters.py).",
+        "hosts in Swallow's 28 UT1 categories (swallow-corpus@2d03507 ngurl.py); llm-jp: LLM-jp's ja_cc TLD "
+        "allowlist and ja.wikipedia.org (llm-jp-corpus@c58e94f scripts/filters.py has_valid_domain). "
+        "A document without a URL host is dropped as no_hostname.",
     )
     host_suffixes: list[str] = Field(default_factory=list, description="Extra host suffixes to drop.")
     blocklist_root: str | None = Field(

@@ -5,8 +5,9 @@ stage configs (any object with ``preset``, ``thresholds`` and optional ``options
 e.g. ``QualityStage``), and returns one :class:`ExplainRow` per rule:
 ``(preset, rule, signal, value, op, threshold, verdict)``; verdict is ``"pass"``, ``"REJECT"``
 (the first failing rule of the preset: the drop reason) or ``"fail"`` (fails too, but an earlier
-rule already decided).  Each preset sees the text after its own modifiers, and presets are
-independent of each other (a drop by one does not hide the others).
+rule already decided).  Each preset sees the text after its own ``modifiers`` (none for ``llm-jp``,
+whose rules all read the raw text; its ``modifiers_after_rules`` only rewrite a kept document), and
+presets are independent of each other (a drop by one does not hide the others).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from corpus_builder.quality.rules import RuleSet, load_preset, resolve_preset
+from corpus_builder.quality.rules import RuleSet, load_preset, resolve_option_paths, resolve_preset
 
 
 class ExplainRow(NamedTuple):
@@ -47,7 +48,10 @@ def _as_ruleset(item: Any, base_dir: str | None = None) -> RuleSet:
         getattr(item, "thresholds", {}) or {}
     )
     options = getattr(item, "options", None)
-    return ruleset.with_options(options) if options else ruleset
+    if not options:
+        return ruleset
+    # as the quality step: a relative word-list path is relative to the pipeline file
+    return ruleset.with_options({k: resolve_option_paths(v, base_dir) for k, v in options.items()})
 
 
 def explain(text: str, presets: Iterable[Any] | Any, base_dir: str | None = None) -> list[ExplainRow]:

@@ -57,7 +57,9 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
 
 FILTERS_ENV_VAR = "CORPUS_BUILDER_FILTERS"
 
-_PRESET_KEYS = frozenset({"name", "signals", "description", "rules", "options", "modifiers"})
+_PRESET_KEYS = frozenset(
+    {"name", "signals", "description", "rules", "options", "modifiers", "modifiers_after_rules"}
+)
 _REQUIRED_PRESET_KEYS = frozenset({"name", "signals", "rules"})
 _RULE_KEYS = frozenset({"name", "signal", "reject_if", "threshold", "bounds", "source"})
 
@@ -140,7 +142,10 @@ class RuleSet:
     ``signals`` is one function name (the original form) or a tuple of names whose outputs are
     merged in order; ``options`` configures the factories of :data:`SIGNAL_FACTORIES`;
     ``modifiers`` names text modifiers (:data:`corpus_builder.quality.modifiers.MODIFIERS`) that a
-    step applies to the document before the rules (e.g. NFKC for ``hojichar``).
+    step applies to the document before the rules (e.g. NFKC for ``hojichar``);
+    ``modifiers_after_rules`` are applied to a kept document after the rules have judged the
+    unmodified text (LLM-jp filters the raw text and extracts kana lines afterwards).  A rule that
+    must see the result of those (e.g. "not empty after extraction") reads a signal that computes it.
     """
 
     name: str
@@ -148,6 +153,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     options: OptionItems = ()
     modifiers: tuple[str, ...] = ()
+    modifiers_after_rules: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.signals, list):
@@ -165,7 +171,7 @@ class RuleSet:
                 raise ValueError(
                     f"rule set {self.name!r}: options given for unused signal function {function!r}"
                 )
-        for modifier in self.modifiers:
+        for modifier in (*self.modifiers, *self.modifiers_after_rules):
             if modifier not in MODIFIERS:
                 raise ValueError(
                     f"rule set {self.name!r}: unknown modifier {modifier!r} (registered: {sorted(MODIFIERS)})"
@@ -223,11 +229,19 @@ class RuleSet:
 
     def apply_modifiers(self, text: str) -> tuple[str, dict[str, int]]:
         """The preset's modifiers applied in order; returns the text and what each changed."""
-        counts: dict[str, int] = {}
-        for modifier in self.modifiers:
-            text, changed = MODIFIERS[modifier](text)
-            counts[modifier] = changed
-        return text, counts
+        return _apply(self.modifiers, text)
+
+    def apply_modifiers_after_rules(self, text: str) -> tuple[str, dict[str, int]]:
+        """The preset's after-rules modifiers (for a kept document), as :meth:`apply_modifiers`."""
+        return _apply(self.modifiers_after_rules, text)
+
+
+def _apply(modifiers: tuple[str, ...], text: str) -> tuple[str, dict[str, int]]:
+    counts: dict[str, int] = {}
+    for modifier in modifiers:
+        text, changed = MODIFIERS[modifier](text)
+        counts[modifier] = changed
+    return text, counts
 
 
 @cache
@@ -353,15 +367,18 @@ def _parse_preset(data: Any, base_dir: Path | None = None) -> RuleSet:
     if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
         raise ValueError("'options' must map a signal function name to a mapping of options")
     options = {name: resolve_option_paths(opts, base_dir) for name, opts in options.items()}
-    modifiers = data.get("modifiers") or []
-    if not isinstance(modifiers, list) or not all(isinstance(m, str) for m in modifiers):
-        raise ValueError("'modifiers' must be a list of modifier names")
+    modifier_lists: dict[str, tuple[str, ...]] = {}
+    for key in ("modifiers", "modifiers_after_rules"):
+        names = data.get(key) or []
+        if not isinstance(names, list) or not all(isinstance(m, str) for m in names):
+            raise ValueError(f"{key!r} must be a list of modifier names")
+        modifier_lists[key] = tuple(names)
     return RuleSet(
         name=str(data["name"]),
         signals=signals,
         rules=rules,
         options=freeze_options(options),
-        modifiers=tuple(modifiers),
+        **modifier_lists,
     )
 
 

@@ -2,7 +2,8 @@
 
 A :class:`UrlRules` checks a URL and returns ``None`` (keep) or a reason naming the rule:
 
-* ``no_hostname`` — the URL has no host (Swallow's code raises on these; we drop with a reason);
+* ``no_hostname`` — the document has no URL or its URL has no host (Swallow's and LLM-jp's code
+  raise on these; we drop with this reason and go on);
 * ``host_suffix:<suffix>`` — the host ends with a listed suffix (plain ``str.endswith``, as in
   Swallow: ``wikipedia.org`` also matches ``notwikipedia.org``; write ``.wikipedia.org`` to
   match subdomains only);
@@ -31,8 +32,9 @@ SWALLOW_UT1_CATEGORIES = (
     "phishing", "filehosting", "agressif", "chat", "mixed_adult", "celebrity", "financial", "manga",
     "remote-control", "webmail", "malware", "doh", "warez", "custom",
 )  # fmt: skip
-# LLM-jp corpus v1 (llm-jp/llm-jp-corpus scripts/filters.py has_valid_domain): TLD allowlist.
-LLMJP_V1_TLDS = (
+# LLM-jp ja_cc has_valid_domain (llm-jp/llm-jp-corpus scripts/filters.py reading
+# scripts/dict/ja_valid_domains.txt, at c58e94f; both unchanged at v2.0.0 6e7746d): TLD allowlist.
+LLMJP_TLDS = (
     "jp", "com", "net", "org", "work", "info", "xyz", "biz", "me", "tv", "site", "tokyo", "cc",
 )  # fmt: skip
 
@@ -116,7 +118,10 @@ def build_url_rules(
     """Rules from a named preset (``swallow`` / ``llm-jp``) plus explicit additions.
 
     ``swallow``: its host suffixes, and its UT1 categories when ``blocklist_root`` is given (and
-    ``blocklist_categories`` is not).  ``llm-jp``: the v1 TLD allowlist and ``ja.wikipedia.org``.
+    ``blocklist_categories`` is not).  ``llm-jp``: LLM-jp's TLD allowlist and ``ja.wikipedia.org``
+    (Wikipedia is its own source).  LLM-jp drops a URL starting with ``https://ja.wikipedia.org/``;
+    here the host is dropped whatever the scheme or port (``http://ja.wikipedia.org/...`` passes
+    LLM-jp's prefix test, then its ``org`` TLD check).
     """
     suffixes = list(host_suffixes)
     categories = None if blocklist_categories is None else list(blocklist_categories)
@@ -128,7 +133,7 @@ def build_url_rules(
     elif preset == "llm-jp":
         suffixes = ["ja.wikipedia.org", *suffixes]
         if tlds is None:
-            tlds = set(LLMJP_V1_TLDS)
+            tlds = set(LLMJP_TLDS)
     elif preset is not None:
         raise ValueError(f"unknown URL rule preset {preset!r} (swallow, llm-jp)")
     blocklists = load_ut1(blocklist_root, categories) if blocklist_root else {}

@@ -1,6 +1,7 @@
 """Quality step for every preset: modifiers, per-stage options, rules; every signal value kept.
 
-The drop reason is the name of the first failing rule in preset order.
+The drop reason is the name of the first failing rule in preset order.  A kept document then goes
+through the preset's ``modifiers_after_rules`` (LLM-jp's kana-line extraction).
 """
 
 from __future__ import annotations
@@ -41,5 +42,10 @@ class QualityFilter(DocumentStep):
         verdict = self.rules.evaluate(text)
         signals.update({f"{self.rules.name}.{key}": float(value) for key, value in verdict.signals.items()})
         if verdict.failed is None and self.apply_modifiers:
+            text, counts = self.rules.apply_modifiers_after_rules(text)
+            for modifier, count in counts.items():
+                signals[f"{self.rules.name}.modified_after_rules.{modifier}"] = float(count)
+                if count:
+                    self.stat_update(f"modified_after_rules.{modifier}", value=count)
             doc.text = text
         return verdict.failed
