@@ -163,7 +163,8 @@ def test_private_targets_refused_before_connecting(tmp_path: Path) -> None:
     assert time.monotonic() - t0 < 5  # no connect attempt (a blackholed 10.0.0.1 would hang until timeout)
     assert summary.outcomes == {Outcome.REFUSED: len(urls)}
     log = _log(tmp_path / "out")
-    assert "non-public address (127.0.0.1)" in log["http://localhost:9/x"][2]  # checked after DNS
+    assert "connection to non-public address" in log["http://localhost:9/x"][2]  # checked after DNS
+    assert "127.0.0.1" in log["http://localhost:9/x"][2]
     assert summary.warc_files == []
 
 
@@ -284,7 +285,8 @@ def test_kill_and_resume_fetches_each_url_once(tmp_path: Path) -> None:
         cmd = [
             sys.executable,
             "-m",
-            "corpus_builder.sources.crawler",
+            "corpus_builder",
+            "crawl",
             str(urls_file),
             "--out",
             str(out),
