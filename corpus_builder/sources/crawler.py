@@ -435,7 +435,14 @@ class _Response:
     request_line: str
 
     def header(self, name: str) -> str | None:
-        return next((v for k, v in self.raw_headers if k.lower() == name), None)
+        """A header's value; UTF-8 bytes are read as UTF-8 (as browsers read a Location), else Latin-1."""
+        value = next((v for k, v in self.raw_headers if k.lower() == name), None)
+        if value is None:
+            return None
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            return value
 
 
 @dataclass
@@ -678,12 +685,12 @@ class _Crawler:
         while True:
             try:
                 target = self._target(chain.final)  # before robots: nothing is sent to a refused target
+                await self._check_robots(chain.final, target)
+                resp = await self._with_retries(chain.final, self.s.max_body_bytes)
             except _Fail as f:
                 if chain.hops:
                     f.reason = f"redirect to {chain.final[:200]!r}: {f.reason}"
                 raise
-            await self._check_robots(chain.final, target)
-            resp = await self._with_retries(chain.final, self.s.max_body_bytes)
             chain.records += self._records(resp)
             chain.nbytes += len(resp.body)
             chain.status = resp.status

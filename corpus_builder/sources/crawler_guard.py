@@ -165,12 +165,14 @@ class Target:
         return f"{self.scheme}://{self.netloc}{port}"
 
 
+_LABEL = re.compile(rf"[a-z0-9_-]{{1,{_MAX_LABEL}}}")  # after IDNA; "_" occurs in real host names
+
+
 def _check_dns_name(host: str) -> None:
-    labels = host.split(".")
-    if len(host) > _MAX_NAME or any(not label or len(label) > _MAX_LABEL for label in labels):
+    if len(host) > _MAX_NAME or not all(_LABEL.fullmatch(label) for label in host.split(".")):
         raise InvalidTarget(
             f"host {host[:80]!r}{'...' if len(host) > 80 else ''} is not a valid DNS name"
-            f" (labels 1-{_MAX_LABEL} characters, at most {_MAX_NAME} in all)"
+            f" (labels of 1-{_MAX_LABEL} letters, digits, '-' or '_'; at most {_MAX_NAME} characters)"
         )
 
 
