@@ -15,17 +15,25 @@ Resuming: run the same command again.  URLs with a row in the log are not fetche
 redirect chain) are written contiguously and flushed *before* its log row is committed; at start-up every
 WARC file is cut back to the end of the last logged record, so a record half-written when the process was
 killed disappears and its URL is fetched again.  A URL whose request was in flight at the kill is fetched
-again (at most ``global_concurrency`` of them); a URL that was logged is never fetched again.
+again (at most ``global_concurrency`` of them); a URL that was logged is never fetched again.  An
+exclusive lock on ``out_dir/crawl.lock`` keeps a second crawler out of the same directory
+(:class:`CrawlLockedError` names the holder).
+
+Hostile input costs one URL: a malformed line, host or ``Location`` header is logged as ``invalid`` with
+its reason (nothing is sent), and an unexpected failure as ``error``; the crawl goes on either way.
 
 Politeness and limits (all in :class:`CrawlSettings`):
 
-* ``robots.txt`` is fetched once per host (scheme+host+port) per run, cached in memory, and applied with
-  ``urllib.robotparser`` to the user agent's product token.  Policy on failure, after RFC 9309 §2.3.1:
-  HTTP 4xx -> no restrictions ("unavailable"); HTTP 5xx, timeouts, connection errors, a refused address or a
-  robots redirect loop -> the whole host is treated as disallowed for this run ("unreachable"), outcome
+* ``robots.txt`` per RFC 9309, matched by Protego (Scrapy's parser: ``*`` and ``$``, the longest match
+  wins, ``Allow`` wins a tie) for the user agent's product token; fetched once per scheme+host+port per
+  run (userinfo ignored), following up to 5 redirects (§2.3.1.2) and reading at most 500 KiB (§2.5).
+  HTTP 4xx -> no restrictions ("unavailable"); HTTP 5xx, timeouts, connection errors, a refused address or
+  a robots redirect loop -> the whole host is disallowed for this run ("unreachable", §2.3.1.4), outcome
   ``robots_unavailable`` (retried by ``retry_failed``).  ``respect_robots=False`` switches it off.
-* per host (``host:port``): at most ``per_host_concurrency`` requests at once, and request *starts* at
-  least ``per_host_delay_s`` apart (robots.txt, retries and redirect hops included); at most
+  ``Crawl-delay`` (not in RFC 9309) raises the host's delay to ``max(per_host_delay_s, Crawl-delay)``,
+  at most ``max_crawl_delay_s``;
+* per scheme+host+port (userinfo ignored): at most ``per_host_concurrency`` requests at once, and request
+  *starts* at least the host's delay apart (robots.txt, retries and redirect hops included); at most
   ``global_concurrency`` requests overall;
 * retries with exponential back-off (``backoff_s * 2**attempt``, ``Retry-After`` honoured up to
   ``max_retry_after_s``) on connection errors, timeouts, 408/425/429/500/502/503/504;
@@ -34,17 +42,16 @@ Politeness and limits (all in :class:`CrawlSettings`):
   ``WARC-Truncated: length`` and logged with the reason ``body cut at N bytes``;
 * redirects are followed by hand up to ``max_redirects`` hops; a URL seen twice in one chain ends it as
   ``redirect_loop``;
-* only ``http``/``https``; addresses that are not globally routable (loopback, RFC 1918 private,
-  link-local incl. the 169.254.169.254 metadata service, CGNAT, multicast, reserved, unspecified,
-  IPv4-mapped forms of those) are refused -- for IP-literal hosts before any connection, for names
-  inside the resolver, i.e. after DNS resolution and on the addresses the connection will use, on every
-  redirect hop.  ``allow_networks`` (CIDRs) or ``allow_private=True`` lift this (tests use 127.0.0.1/32).
+* only ``http``/``https``, and only public addresses (:mod:`corpus_builder.sources.crawler_guard`): the
+  host is read as aiohttp reads it (yarl, UTS-46) and as the URL Standard reads IPv4 numbers, and every
+  address the connector is about to connect to -- after DNS, on every hop and retry -- is checked in the
+  socket factory, so no spelling and no DNS answer reaches a non-public address.  ``allow_networks``
+  (CIDRs) or ``allow_private=True`` lift this (tests use 127.0.0.1/32).
 
 The WARC files are read back by :func:`corpus_builder.sources.warc.iter_warc` like Common Crawl files;
 PDF responses become documents through :mod:`corpus_builder.sources.pdf`.
 
-Command line (until ``corpus-build crawl`` is wired):
-``python -m corpus_builder.sources.crawler URLS --out DIR``.
+Command line: ``corpus-build crawl URLS --out DIR`` (``--help`` lists every option with its default).
 """
 
 from __future__ import annotations

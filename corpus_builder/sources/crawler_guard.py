@@ -246,7 +246,7 @@ def refusal_in(exc: BaseException) -> str | None:
             continue
         seen.add(id(e))
         if isinstance(e, RefusedAddress):
-            return str(e)
+            return e.strerror
         if isinstance(e, OSError) and (ips := _REFUSED_ADDRESS.findall(str(e))):
             return f"refused: connection to non-public address {', '.join(dict.fromkeys(ips))}"
         todo += [e.__cause__, e.__context__, getattr(e, "os_error", None)]
