@@ -746,3 +746,18 @@ def test_crawl_help_documents_every_option_with_its_default() -> None:
         assert "[default:" in line or "default none" in line, line
     for name in ("--per-host-delay", "--max-crawl-delay", "--allow-network", "--ignore-robots"):
         assert name in options
+
+
+def test_crawl_verb_bad_input_exits_2_with_the_file_named(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from corpus_builder.cli import app
+
+    missing = tmp_path / "nope.txt"
+    result = CliRunner().invoke(app, ["crawl", str(missing), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and str(missing) in result.output
+    urls = _write_urls(tmp_path / "u.txt", ["http://example.org/"])
+    args = ["crawl", str(urls), "--out", str(tmp_path / "o"), "--allow-network", "x"]
+    bad_cidr = CliRunner().invoke(app, args)
+    assert bad_cidr.exit_code == 2 and "'x'" in bad_cidr.output
+    assert not (tmp_path / "o").exists()
