@@ -239,6 +239,100 @@ def train_tokenizer_command(
     typer.echo(f"wrote {target}: {info}")
 
 
+# the crawl options' defaults are CrawlSettings' own, so --help cannot drift from the code
+from corpus_builder.sources.crawler import CrawlSettings as _CS  # noqa: E402
+
+
+@app.command()
+def crawl(
+    urls: Annotated[Path, typer.Argument(help="URL list: one URL per line, plain or .gz; # comments.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory: WARC files and crawl.sqlite.")],
+    user_agent: Annotated[str, typer.Option(help="User-Agent; its first word is the robots.txt token.")] = (
+        _CS.user_agent
+    ),
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight overall.")] = (
+        _CS.global_concurrency
+    ),
+    per_host_concurrency: Annotated[
+        int, typer.Option(min=1, help="Requests in flight per scheme+host+port.")
+    ] = _CS.per_host_concurrency,
+    per_host_delay: Annotated[
+        float, typer.Option(min=0, help="Seconds between request starts per scheme+host+port.")
+    ] = _CS.per_host_delay_s,
+    max_crawl_delay: Annotated[
+        float,
+        typer.Option(min=0, help="Cap (s) on a robots.txt Crawl-delay larger than --per-host-delay."),
+    ] = _CS.max_crawl_delay_s,
+    timeout: Annotated[float, typer.Option(min=0.001, help="Seconds for a whole request.")] = _CS.timeout_s,
+    connect_timeout: Annotated[float, typer.Option(min=0.001, help="Seconds to connect.")] = (
+        _CS.connect_timeout_s
+    ),
+    retries: Annotated[
+        int, typer.Option(min=0, help="Retries on timeouts, connection errors, 408/425/429/5xx.")
+    ] = _CS.retries,
+    backoff: Annotated[float, typer.Option(min=0, help="Back-off base (s): backoff * 2**attempt.")] = (
+        _CS.backoff_s
+    ),
+    max_retry_after: Annotated[float, typer.Option(min=0, help="Cap (s) on a Retry-After header.")] = (
+        _CS.max_retry_after_s
+    ),
+    max_body_bytes: Annotated[
+        int, typer.Option(min=1, help="Body bytes kept per response; longer ones are cut and marked.")
+    ] = _CS.max_body_bytes,
+    max_redirects: Annotated[int, typer.Option(min=0, help="Redirect hops followed per URL.")] = (
+        _CS.max_redirects
+    ),
+    warc_max_bytes: Annotated[int, typer.Option(min=1, help="Start a new WARC file past this size.")] = (
+        _CS.warc_max_bytes
+    ),
+    ignore_robots: Annotated[bool, typer.Option(help="Do not fetch or obey robots.txt.")] = False,
+    allow_network: Annotated[
+        list[str] | None,
+        typer.Option(help="CIDR that may be contacted although not public (repeatable); default none."),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Fetch again URLs logged as error or robots_unavailable.")
+    ] = False,
+) -> None:
+    """Crawl a URL list (WARP) into WARC files: robots.txt (RFC 9309), per-host delay, no non-public
+    addresses; rerunning the same command resumes."""
+    import asyncio
+
+    from corpus_builder.sources.crawler import CrawlLockedError, crawl_async, read_url_list
+
+    try:
+        settings = _CS(
+            user_agent=user_agent,
+            global_concurrency=concurrency,
+            per_host_concurrency=per_host_concurrency,
+            per_host_delay_s=per_host_delay,
+            max_crawl_delay_s=max_crawl_delay,
+            timeout_s=timeout,
+            connect_timeout_s=connect_timeout,
+            retries=retries,
+            backoff_s=backoff,
+            max_retry_after_s=max_retry_after,
+            max_body_bytes=max_body_bytes,
+            max_redirects=max_redirects,
+            warc_max_bytes=warc_max_bytes,
+            respect_robots=not ignore_robots,
+            allow_networks=allow_network or [],
+            retry_failed=retry_failed,
+        )
+        url_list = read_url_list(urls)
+    except (ValueError, OSError) as exc:
+        _fail(f"{urls}: {exc}" if isinstance(exc, OSError) else str(exc), EXIT_BAD_INPUT)
+    try:
+        summary = asyncio.run(crawl_async(url_list, out, settings))
+    except CrawlLockedError as exc:
+        _fail(str(exc), EXIT_FAILED)
+    outcomes = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.outcomes.items())) or "nothing to do"
+    typer.echo(
+        f"done: {summary.urls:,} URL(s), {summary.skipped:,} already logged → {out}/crawl.sqlite"
+        f" | {outcomes} | {summary.requests:,} requests, {summary.bytes:,} bytes in {summary.elapsed_s:g} s"
+    )
+
+
 export_app = typer.Typer(no_args_is_help=True, help="Export mixture shards for trainers.")
 app.add_typer(export_app, name="export")
 

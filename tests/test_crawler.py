@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +35,7 @@ class Server:
         self.lock = threading.Lock()
         self.flaky_left = 2
         self.extra: dict[str, tuple[bytes, str]] = {}  # path -> (body, content type), set by other tests
+        self.extra_redirects: dict[str, str] = {}  # path -> Location (302)
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -58,6 +62,8 @@ class Server:
         with self.lock:
             self.hits.append((path, time.monotonic()))
             self.counts[path] += 1
+        if path in self.extra_redirects:
+            raise web.HTTPFound(self.extra_redirects[path])
         if path in self.extra:
             body, ctype = self.extra[path]
             return web.Response(body=body, content_type=ctype)
@@ -163,7 +169,8 @@ def test_private_targets_refused_before_connecting(tmp_path: Path) -> None:
     assert time.monotonic() - t0 < 5  # no connect attempt (a blackholed 10.0.0.1 would hang until timeout)
     assert summary.outcomes == {Outcome.REFUSED: len(urls)}
     log = _log(tmp_path / "out")
-    assert "non-public address (127.0.0.1)" in log["http://localhost:9/x"][2]  # checked after DNS
+    assert "connection to non-public address" in log["http://localhost:9/x"][2]  # checked after DNS
+    assert "127.0.0.1" in log["http://localhost:9/x"][2]
     assert summary.warc_files == []
 
 
@@ -284,7 +291,8 @@ def test_kill_and_resume_fetches_each_url_once(tmp_path: Path) -> None:
         cmd = [
             sys.executable,
             "-m",
-            "corpus_builder.sources.crawler",
+            "corpus_builder",
+            "crawl",
             str(urls_file),
             "--out",
             str(out),
@@ -313,3 +321,443 @@ def test_kill_and_resume_fetches_each_url_once(tmp_path: Path) -> None:
         recs = [r for f in sorted(out.glob("*.warc.gz")) for r in iter_warc(str(f))]
         assert not [r for r in recs if isinstance(r, WarcReadError)]
         assert sorted(r.target_uri for r in recs) == sorted(srv.url(f"/page/{i}") for i in range(n))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# SSRF: every spelling of the private target 127.0.0.2 is refused before a connection is made
+# ---------------------------------------------------------------------------------------------------------
+
+
+class RawServer:
+    """A bare HTTP/1.0 server on one loopback address that counts the TCP connections it accepts.
+
+    ``routes`` maps a request path to the raw response bytes; anything else gets 200 "ok" (so a guard
+    that let a request through would see it fetched). Bytes are sent as given: a Location header can
+    carry UTF-8, as hostile servers send it.
+    """
+
+    def __init__(self, host: str, port: int = 0, routes: dict[str, bytes] | None = None) -> None:
+        self.sock = socket.create_server((host, port))
+        self.port = self.sock.getsockname()[1]
+        self.routes = routes or {}
+        self.accepted = 0
+        self.paths: list[str] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> RawServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (close() alone does not)
+        self.sock.close()
+        self.thread.join(5)
+        assert not self.thread.is_alive()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                path = data.split(b" ", 2)[1].decode("latin-1") if data.count(b" ") >= 2 else "?"
+                self.paths.append(path)
+                reply = self.routes.get(path, b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nok")
+                with contextlib.suppress(OSError):
+                    conn.sendall(reply)
+
+
+def _redirect(location: str) -> bytes:
+    return b"HTTP/1.0 302 Found\r\nLocation: " + location.encode("utf-8") + b"\r\nContent-Length: 0\r\n\r\n"
+
+
+_NOT_FOUND = b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+
+#: (attack class, host spelling) -- each must mean, or be refused as meaning, 127.0.0.2
+PRIVATE_SPELLINGS: list[tuple[str, str]] = [
+    ("plain", "127.0.0.2"),
+    ("decimal", "2130706434"),
+    ("octal", "0177.0.0.2"),
+    ("octal", "017700000002"),
+    ("octal", "0177.0000.0000.0002"),
+    ("hex", "0x7f.0.0.2"),
+    ("hex", "0x7f000002"),
+    ("hex", "0X7F.0X0.0X0.0X2"),
+    ("mixed/short", "0x7f.0.2"),
+    ("mixed/short", "127.0.2"),
+    ("mixed/short", "127.2"),
+    ("mixed/short", "0177.0x0.2"),
+    ("mixed/short", "0x7f.0x000002"),
+    ("fullwidth", "１２７.０.０.２"),
+    ("fullwidth", "１２７．０．０．２"),
+    ("fullwidth", "０ｘ７ｆ.０.０.２"),
+    ("ideographic dots", "127。0。0。2"),
+    ("ideographic dots", "127｡0｡0｡2"),
+    ("superscript", "127.0.0.²"),
+    ("superscript", "¹²⁷.⁰.⁰.²"),
+    ("subscript", "₁₂₇.₀.₀.₂"),
+    ("other Unicode digits", "①②⑦.⓪.⓪.②"),
+    ("other Unicode digits", "𝟏𝟐𝟕.𝟎.𝟎.𝟐"),
+    ("other Unicode digits", "𝟙𝟚𝟟.𝟘.𝟘.𝟚"),
+    ("other Unicode digits", "١٢٧.٠.٠.٢"),
+    ("other Unicode digits", "१२७.०.०.२"),
+    ("IPv4-mapped IPv6", "[::ffff:127.0.0.2]"),
+    ("IPv4-mapped IPv6", "[::ffff:7f00:2]"),
+    ("IPv4-mapped IPv6", "[0:0:0:0:0:ffff:127.0.0.2]"),
+    ("IPv4-compatible IPv6", "[::127.0.0.2]"),
+    ("IPv4-compatible IPv6", "[::7f00:2]"),
+    ("NAT64 / 6to4 IPv6", "[64:ff9b::127.0.0.2]"),
+    ("NAT64 / 6to4 IPv6", "[2002:7f00:2::1]"),
+    ("zone id", "[::ffff:127.0.0.2%25lo]"),
+    ("zone id", "[::ffff:7f00:2%251]"),
+    ("trailing dots", "127.0.0.2."),
+    ("trailing dots", "127.0.0.2.."),
+    ("trailing dots", "0x7f.0.0.2."),
+    ("userinfo", "user:pass@127.0.0.2"),
+    ("userinfo", "127.0.0.1@127.0.0.2"),
+    ("userinfo", "127.0.0.1:80@127.0.0.2"),
+    ("percent-encoding", "%31%32%37.0.0.2"),
+    ("percent-encoding", "127%2E0%2E0%2E2"),
+    ("DNS name", "private.test"),
+]
+
+_FAKE_DNS = {
+    "private.test": ["127.0.0.2"],
+    "mixed.test": ["127.0.0.2", "127.0.0.1"],
+    "public.test": ["127.0.0.1"],
+}
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Names under .test answered from a table (a hostile DNS server); ``rebind.test`` answers
+    127.0.0.1 the first time and 127.0.0.2 afterwards. Other names go to the real resolver."""
+    real = socket.getaddrinfo
+    table = {k: list(v) for k, v in _FAKE_DNS.items()}
+    table["rebind.test"] = ["127.0.0.1"]
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):  # noqa: A002 - socket's own names
+        name = (host.decode() if isinstance(host, bytes) else host).rstrip(".").lower()  # as DNS does
+        if name in table:
+            answer = table[name]
+            if name == "rebind.test":
+                table[name] = ["127.0.0.2"]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, int(port))) for ip in answer]
+        return real(host, port, family, type, proto, flags)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return table
+
+
+def _servers_on_one_port() -> tuple[RawServer, RawServer]:
+    """A private server on 127.0.0.2 and an allowed one on 127.0.0.1, both on the same port."""
+    for _ in range(20):
+        private = RawServer("127.0.0.2")
+        try:
+            allowed = RawServer("127.0.0.1", private.port, routes={"/robots.txt": _NOT_FOUND})
+        except OSError:
+            private.sock.close()
+            continue
+        return private, allowed
+    raise RuntimeError("no free port on both 127.0.0.1 and 127.0.0.2")
+
+
+def test_private_spellings_never_connect(tmp_path: Path, fake_dns: dict) -> None:
+    assert len(PRIVATE_SPELLINGS) >= 30
+    private, allowed = _servers_on_one_port()
+    port = private.port
+    for i, (_, host) in enumerate(PRIVATE_SPELLINGS):
+        allowed.routes[f"/r/{i}"] = _redirect(f"http://{host}:{port}/secret")
+    direct = [f"http://{host}:{port}/secret" for _, host in PRIVATE_SPELLINGS]
+    redirected = [f"http://127.0.0.1:{port}/r/{i}" for i in range(len(PRIVATE_SPELLINGS))]
+    with private, allowed:
+        urls_file = _write_urls(tmp_path / "urls.txt", direct + redirected)
+        summary = crawl(urls_file, tmp_path / "out", _settings())
+        assert private.accepted == 0, private.paths
+    rows = _log(tmp_path / "out")
+    assert len(rows) == summary.urls == len(direct) + len(redirected)
+    for url, (outcome, _status, reason, _hops) in rows.items():
+        # Arabic-Indic and Devanagari digits are not digits to UTS-46: those hosts are IDN names that
+        # do not resolve (robots_unavailable); every other spelling is refused or invalid outright
+        assert outcome not in (Outcome.FETCHED, Outcome.HTTP_ERROR), (url, outcome, reason)
+        assert reason
+    refused_or_invalid = [o for o, *_ in rows.values() if o in (Outcome.REFUSED, Outcome.INVALID)]
+    assert len(refused_or_invalid) == len(rows) - 4
+    for url in redirected:  # the hop was fetched from the allowed server, the target refused
+        assert rows[url][2].startswith("redirect to "), rows[url]
+    # spellings that denote 127.0.0.2 are refused as such, not merely as unparseable
+    for host in ("１２７.０.０.２", "127.0.0.²", "2130706434", "0x7f.0.0.2", "[::ffff:127.0.0.2%25lo]"):
+        assert "non-public address" in rows[f"http://{host}:{port}/secret"][2], host
+    assert "connection to non-public address 127.0.0.2" in rows[f"http://private.test:{port}/secret"][2]
+
+
+def test_resolver_answers_checked_per_address_and_per_lookup(tmp_path: Path, fake_dns: dict) -> None:
+    private, allowed = _servers_on_one_port()
+    with private, allowed, RawServer("127.0.0.2") as private2:
+        urls = [
+            f"http://mixed.test:{private.port}/page",  # [127.0.0.2, 127.0.0.1]: only .1 is connected
+            f"http://rebind.test:{private.port}/page",  # first answer 127.0.0.1
+            f"http://rebind.test:{private2.port}/page",  # later answers 127.0.0.2: refused on connect
+        ]
+        summary = asyncio.run(crawl_async(urls, tmp_path / "out", _settings()))
+        assert private.accepted == 0 and private2.accepted == 0
+        assert allowed.paths.count("/page") == 2
+    rows = _log(tmp_path / "out")
+    assert rows[urls[0]][0] == rows[urls[1]][0] == Outcome.FETCHED
+    assert rows[urls[2]][0] == Outcome.REFUSED and "127.0.0.2" in rows[urls[2]][2]
+    assert summary.outcomes == {Outcome.FETCHED: 2, Outcome.REFUSED: 1}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Hostile input costs one URL
+# ---------------------------------------------------------------------------------------------------------
+
+_BAD_LOCATIONS = {
+    "/loc/ipv6": "http://[::1/x",
+    "/loc/label": "http://" + "a" * 300 + ".example/",
+    "/loc/port": "http://example.org:99999/",
+    "/loc/percent": "http://%zz%00/",
+    "/loc/space": "http://exa mple.org/",
+    "/loc/number": "http://1.2.3.4.5/",
+}
+
+
+def test_hostile_input_costs_one_url_and_is_not_retried(tmp_path: Path) -> None:
+    with RawServer("127.0.0.1", routes={"/robots.txt": _NOT_FOUND}) as srv:
+        for path, loc in _BAD_LOCATIONS.items():
+            srv.routes[path] = _redirect(loc)
+        base = f"http://127.0.0.1:{srv.port}"
+        good = [f"{base}/page/1", f"{base}/page/2"]
+        bad_lines = [
+            "http://[::1/x",
+            "http://" + "b" * 300 + ".example/",
+            "http://exa mple.org/",
+            "not a url at all",
+            "http://example.org:99999/",
+            "http:///no-host",
+        ]
+        located = [base + p for p in _BAD_LOCATIONS]
+        urls_file = tmp_path / "urls.txt"
+        urls_file.write_bytes(
+            "\n".join([good[0], *bad_lines, *located]).encode() + b"\nhttp://\xff\xfe/\n" + good[1].encode()
+        )
+        out = tmp_path / "out"
+        summary = crawl(urls_file, out, _settings())
+        rows = _log(out)
+        assert summary.urls == len(rows) == 2 + len(bad_lines) + len(located) + 1
+        assert [rows[u][0] for u in good] == [Outcome.FETCHED, Outcome.FETCHED]
+        for line in bad_lines:
+            assert rows[line][0] in (Outcome.INVALID, Outcome.REFUSED), (line, rows[line])
+            assert rows[line][2], line
+        assert rows["http://[::1/x"][2] == "malformed URL: Invalid IPv6 URL"
+        assert "not a valid DNS name" in rows["http://" + "b" * 300 + ".example/"][2]
+        assert rows["http://\ufffd\ufffd/"][0] == Outcome.INVALID
+        for url in located:
+            outcome, status, reason, _ = rows[url]
+            assert outcome == Outcome.INVALID and status == 302, (url, rows[url])
+            assert "Location" in reason or reason.startswith("redirect to "), reason
+        assert "malformed Location header 'http://[::1/x'" in rows[f"{base}/loc/ipv6"][2]
+        # the 302 responses that were received are archived; nothing else was requested
+        assert sorted(srv.paths) == sorted(["/robots.txt", "/page/1", "/page/2", *_BAD_LOCATIONS])
+        again = crawl(urls_file, out, _settings())
+        assert again.skipped == summary.urls and again.requests == 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# robots.txt per RFC 9309
+# ---------------------------------------------------------------------------------------------------------
+
+_RULES = """User-agent: *
+Allow: /
+Disallow: /private/
+Allow: /private/open$
+Disallow: /*/secret
+Disallow: /*.pdf$
+Allow: /tie
+Disallow: /tie
+"""
+
+
+def test_robots_wildcards_longest_match_and_ties(tmp_path: Path) -> None:
+    expected = {
+        "/private/x": False,  # Disallow /private/ is longer than Allow /
+        "/private/open": True,  # the longer Allow wins
+        "/private/open/more": False,  # $ anchors the Allow
+        "/a/secret": False,  # * in the middle
+        "/a/b/secret/c": False,
+        "/doc.pdf": False,  # $ at the end
+        "/doc.pdf?x=1": True,
+        "/tie": True,  # equal length: Allow wins
+        "/page/1": True,
+    }
+    with Server(robots=_RULES) as srv:
+        urls = [srv.url(p) for p in expected]
+        asyncio.run(crawl_async(urls, tmp_path / "out", _settings()))
+        rows = _log(tmp_path / "out")
+        for path, allowed in expected.items():
+            row = rows[srv.url(path)]
+            assert (row[0] != Outcome.ROBOTS_DISALLOWED) == allowed, (path, row)
+            assert srv.counts[path] == (1 if allowed else 0), path
+        assert srv.counts["/robots.txt"] == 1
+
+
+def test_robots_unreachable_host_is_disallowed(tmp_path: Path) -> None:
+    probe = socket.create_server(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now: connection refused
+    urls = [f"http://127.0.0.1:{port}/page/1", f"http://127.0.0.1:{port}/page/2"]
+    summary = asyncio.run(crawl_async(urls, tmp_path / "out", _settings()))
+    assert summary.outcomes == {Outcome.ROBOTS_UNAVAILABLE: 2}
+    assert summary.requests == 1  # one robots.txt attempt for the host, then nothing
+    assert "host disallowed" in _log(tmp_path / "out")[urls[0]][2]
+
+
+@pytest.mark.parametrize("hops", [5, 6])
+def test_robots_redirects_followed_up_to_five_hops(tmp_path: Path, hops: int) -> None:
+    with Server(robots=None) as srv:
+        for i in range(hops):
+            target = f"/robots-{i + 1}.txt" if i + 1 < hops else "/final-robots.txt"
+            srv.extra_redirects[("/robots.txt" if i == 0 else f"/robots-{i}.txt")] = target
+        srv.extra["/final-robots.txt"] = (b"User-agent: *\nDisallow: /page/\n", "text/plain")
+        summary = asyncio.run(crawl_async([srv.url("/page/1")], tmp_path / "out", _settings()))
+        outcome = _log(tmp_path / "out")[srv.url("/page/1")][0]
+        if hops <= 5:
+            assert outcome == Outcome.ROBOTS_DISALLOWED and srv.counts["/final-robots.txt"] == 1
+        else:  # a 6th hop is not followed: robots.txt unreachable, the host disallowed
+            assert outcome == Outcome.ROBOTS_UNAVAILABLE and srv.counts["/final-robots.txt"] == 0
+        assert srv.counts["/page/1"] == 0 and summary.requests == min(hops, 5) + 1
+
+
+def test_robots_read_limit_500_kib(tmp_path: Path) -> None:
+    filler = "# " + "x" * 1000 + "\n"
+    head = "User-agent: *\nDisallow: /page/early\n" + filler * 400  # ~ 400 KB: within the limit
+    tail = filler * 200 + "Disallow: /page/late\n"  # past 500 KiB: never read
+    with Server(robots=head + tail) as srv:
+        urls = [srv.url("/page/early"), srv.url("/page/late")]
+        asyncio.run(crawl_async(urls, tmp_path / "out", _settings()))
+        rows = _log(tmp_path / "out")
+        assert rows[urls[0]][0] == Outcome.ROBOTS_DISALLOWED
+        assert rows[urls[1]][0] == Outcome.FETCHED and srv.counts["/page/late"] == 1
+
+
+def test_robots_once_per_host_whatever_the_userinfo(tmp_path: Path, fake_dns: dict) -> None:
+    with Server() as srv:
+        urls = [
+            f"http://u1@public.test:{srv.port}/page/1",
+            f"http://u2:pw@public.test:{srv.port}/page/2",
+            f"http://public.test:{srv.port}/page/3",
+            f"http://public.test.:{srv.port}/page/4",
+            f"http://u3@PUBLIC.test:{srv.port}/private/x",
+        ]
+        summary = asyncio.run(crawl_async(urls, tmp_path / "out", _settings()))
+        assert srv.counts["/robots.txt"] == 1
+        assert summary.outcomes == {Outcome.FETCHED: 4, Outcome.ROBOTS_DISALLOWED: 1}
+
+
+@pytest.mark.parametrize(("crawl_delay", "cap", "expected_gap"), [(0.5, 30.0, 0.5), (100, 0.3, 0.3)])
+def test_crawl_delay_honoured_up_to_the_cap(
+    tmp_path: Path, crawl_delay: float, cap: float, expected_gap: float
+) -> None:
+    with Server(robots=f"User-agent: *\nCrawl-delay: {crawl_delay}\n") as srv:
+        urls = [srv.url(f"/page/{i}") for i in range(4)]
+        s = _settings(per_host_delay_s=0.0, max_crawl_delay_s=cap)
+        t0 = time.monotonic()
+        summary = asyncio.run(crawl_async(urls, tmp_path / "out", s))
+        assert summary.outcomes == {Outcome.FETCHED: 4}
+        times = sorted(t for p, t in srv.hits if p.startswith("/page/"))
+        gaps = [y - x for x, y in zip(times, times[1:], strict=False)]
+        # pages start at the asked pace (server-side arrival times jitter by a few ms under load)
+        assert min(gaps) >= expected_gap * 0.8, gaps
+        assert time.monotonic() - t0 < 4 * expected_gap + 10
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Politeness keyed on scheme+host+port; one crawler per --out
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_userinfo_does_not_bypass_the_per_host_delay(tmp_path: Path) -> None:
+    with Server(robots=None) as srv:
+        urls = [f"http://u{i}@127.0.0.1:{srv.port}/page/{i}" for i in range(4)]
+        asyncio.run(crawl_async(urls, tmp_path / "out", _settings(per_host_delay_s=0.4)))
+        times = sorted(t for _, t in srv.hits)
+        gaps = [y - x for x, y in zip(times, times[1:], strict=False)]
+        assert len(times) == 5 and min(gaps) >= 0.3, gaps
+
+
+def _crawl_cmd(urls_file: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "corpus_builder", "crawl", str(urls_file), "--out", str(out),
+        "--allow-network", "127.0.0.1/32", "--retries", "0", *extra,
+    ]  # fmt: skip
+
+
+def test_second_crawler_on_same_out_is_refused(tmp_path: Path) -> None:
+    with Server(robots=None) as srv:
+        urls_file = _write_urls(tmp_path / "urls.txt", [srv.url(f"/page/{i}") for i in range(8)])
+        out = tmp_path / "out"
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        first = subprocess.Popen(
+            _crawl_cmd(urls_file, out, "--per-host-delay", "0.5"), env=env, stdout=subprocess.PIPE
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while srv.page_count() < 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            second = subprocess.run(
+                _crawl_cmd(urls_file, out, "--per-host-delay", "0"), env=env, capture_output=True, text=True
+            )
+            assert second.returncode == 1
+            assert f"in use by another crawler (pid {first.pid} on " in second.stderr, second.stderr
+            assert first.wait(60) == 0
+        finally:
+            if first.poll() is None:
+                first.kill()
+        assert all(srv.counts[f"/page/{i}"] == 1 for i in range(8)), dict(srv.counts)
+        assert len(_log(out)) == 8
+        # the lock is released at the end: a third run goes ahead (and has nothing to do)
+        third = subprocess.run(_crawl_cmd(urls_file, out), env=env, capture_output=True, text=True)
+        assert third.returncode == 0 and "8 already logged" in third.stdout, third
+
+
+def test_crawl_help_documents_every_option_with_its_default() -> None:
+    from typer.testing import CliRunner
+
+    from corpus_builder.cli import app
+
+    result = CliRunner().invoke(app, ["crawl", "--help"], env={"COLUMNS": "300", "TERM": "dumb"})
+    assert result.exit_code == 0
+    options = re.findall(r"(--[a-z-]+)", result.output)
+    lines = [ln for ln in result.output.splitlines() if re.search(r"│\s+(\*\s+)?--", ln)]
+    assert len(lines) >= 17
+    for line in lines:
+        if "--out " in line or "--help" in line:
+            continue
+        assert "[default:" in line or "default none" in line, line
+    for name in ("--per-host-delay", "--max-crawl-delay", "--allow-network", "--ignore-robots"):
+        assert name in options
+
+
+def test_crawl_verb_bad_input_exits_2_with_the_file_named(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from corpus_builder.cli import app
+
+    missing = tmp_path / "nope.txt"
+    result = CliRunner().invoke(app, ["crawl", str(missing), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and str(missing) in result.output
+    urls = _write_urls(tmp_path / "u.txt", ["http://example.org/"])
+    args = ["crawl", str(urls), "--out", str(tmp_path / "o"), "--allow-network", "x"]
+    bad_cidr = CliRunner().invoke(app, args)
+    assert bad_cidr.exit_code == 2 and "'x'" in bad_cidr.output
+    assert not (tmp_path / "o").exists()

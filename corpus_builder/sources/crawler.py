@@ -15,17 +15,25 @@ Resuming: run the same command again.  URLs with a row in the log are not fetche
 redirect chain) are written contiguously and flushed *before* its log row is committed; at start-up every
 WARC file is cut back to the end of the last logged record, so a record half-written when the process was
 killed disappears and its URL is fetched again.  A URL whose request was in flight at the kill is fetched
-again (at most ``global_concurrency`` of them); a URL that was logged is never fetched again.
+again (at most ``global_concurrency`` of them); a URL that was logged is never fetched again.  An
+exclusive lock on ``out_dir/crawl.lock`` keeps a second crawler out of the same directory
+(:class:`CrawlLockedError` names the holder).
+
+Hostile input costs one URL: a malformed line, host or ``Location`` header is logged as ``invalid`` with
+its reason (nothing is sent), and an unexpected failure as ``error``; the crawl goes on either way.
 
 Politeness and limits (all in :class:`CrawlSettings`):
 
-* ``robots.txt`` is fetched once per host (scheme+host+port) per run, cached in memory, and applied with
-  ``urllib.robotparser`` to the user agent's product token.  Policy on failure, after RFC 9309 §2.3.1:
-  HTTP 4xx -> no restrictions ("unavailable"); HTTP 5xx, timeouts, connection errors, a refused address or a
-  robots redirect loop -> the whole host is treated as disallowed for this run ("unreachable"), outcome
+* ``robots.txt`` per RFC 9309, matched by Protego (Scrapy's parser: ``*`` and ``$``, the longest match
+  wins, ``Allow`` wins a tie) for the user agent's product token; fetched once per scheme+host+port per
+  run (userinfo ignored), following up to 5 redirects (§2.3.1.2) and reading at most 500 KiB (§2.5).
+  HTTP 4xx -> no restrictions ("unavailable"); HTTP 5xx, timeouts, connection errors, a refused address or
+  a robots redirect loop -> the whole host is disallowed for this run ("unreachable", §2.3.1.4), outcome
   ``robots_unavailable`` (retried by ``retry_failed``).  ``respect_robots=False`` switches it off.
-* per host (``host:port``): at most ``per_host_concurrency`` requests at once, and request *starts* at
-  least ``per_host_delay_s`` apart (robots.txt, retries and redirect hops included); at most
+  ``Crawl-delay`` (not in RFC 9309) raises the host's delay to ``max(per_host_delay_s, Crawl-delay)``,
+  at most ``max_crawl_delay_s``;
+* per scheme+host+port (userinfo ignored): at most ``per_host_concurrency`` requests at once, and request
+  *starts* at least the host's delay apart (robots.txt, retries and redirect hops included); at most
   ``global_concurrency`` requests overall;
 * retries with exponential back-off (``backoff_s * 2**attempt``, ``Retry-After`` honoured up to
   ``max_retry_after_s``) on connection errors, timeouts, 408/425/429/500/502/503/504;
@@ -34,46 +42,51 @@ Politeness and limits (all in :class:`CrawlSettings`):
   ``WARC-Truncated: length`` and logged with the reason ``body cut at N bytes``;
 * redirects are followed by hand up to ``max_redirects`` hops; a URL seen twice in one chain ends it as
   ``redirect_loop``;
-* only ``http``/``https``; addresses that are not globally routable (loopback, RFC 1918 private,
-  link-local incl. the 169.254.169.254 metadata service, CGNAT, multicast, reserved, unspecified,
-  IPv4-mapped forms of those) are refused -- for IP-literal hosts before any connection, for names
-  inside the resolver, i.e. after DNS resolution and on the addresses the connection will use, on every
-  redirect hop.  ``allow_networks`` (CIDRs) or ``allow_private=True`` lift this (tests use 127.0.0.1/32).
+* only ``http``/``https``, and only public addresses (:mod:`corpus_builder.sources.crawler_guard`): the
+  host is read as aiohttp reads it (yarl, UTS-46) and as the URL Standard reads IPv4 numbers, and every
+  address the connector is about to connect to -- after DNS, on every hop and retry -- is checked in the
+  socket factory, so no spelling and no DNS answer reaches a non-public address.  ``allow_networks``
+  (CIDRs) or ``allow_private=True`` lift this (tests use 127.0.0.1/32).
 
 The WARC files are read back by :func:`corpus_builder.sources.warc.iter_warc` like Common Crawl files;
 PDF responses become documents through :mod:`corpus_builder.sources.pdf`.
 
-Command line (until ``corpus-build crawl`` is wired):
-``python -m corpus_builder.sources.crawler URLS --out DIR``.
+Command line: ``corpus-build crawl URLS --out DIR`` (``--help`` lists every option with its default).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import fcntl
 import gzip
 import io
-import ipaddress
-import json
 import os
 import re
 import socket
 import sqlite3
-import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
-from urllib.robotparser import RobotFileParser
 
 import aiohttp
+from protego import Protego
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from corpus_builder.sources.crawler_guard import (
+    AddressPolicy,
+    InvalidTarget,
+    RefusedTarget,
+    Target,
+    address_allowed,
+    guarded_socket_factory,
+    parse_target,
+    refusal_in,
+)
 from corpus_builder.sources.remote import RETRY_STATUS, backoff_delay
 
 __all__ = [
@@ -84,6 +97,7 @@ __all__ = [
     "crawl_async",
     "read_url_list",
     "address_allowed",
+    "CrawlLockedError",
 ]
 
 _VERSION = "0.1"
@@ -94,7 +108,7 @@ _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 _ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: at least 500 KiB must be parsed
 _ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2
 _CHUNK = 64 * 1024
-_NOT_GLOBAL_EXTRA = (ipaddress.ip_network("100.64.0.0/10"),)  # CGNAT; also 100.100.100.200 (a metadata IP)
+LOCK_FILE = "crawl.lock"
 
 
 class Outcome:
@@ -106,8 +120,9 @@ class Outcome:
     TOO_MANY_REDIRECTS = "too_many_redirects"
     ROBOTS_DISALLOWED = "robots_disallowed"
     ROBOTS_UNAVAILABLE = "robots_unavailable"  # robots.txt unreachable: host treated as disallowed
-    REFUSED = "refused"  # scheme or address not allowed; nothing was sent
-    ERROR = "error"  # timeout / connection error after all retries
+    REFUSED = "refused"  # scheme or address not allowed; nothing was sent to it
+    INVALID = "invalid"  # malformed URL, host or Location header; nothing was sent to it
+    ERROR = "error"  # timeout / connection error after all retries, or an unexpected failure
 
     RETRYABLE = frozenset({ERROR, ROBOTS_UNAVAILABLE})
 
@@ -123,6 +138,9 @@ class CrawlSettings:
     retries: int = 2
     backoff_s: float = 1.0
     max_retry_after_s: float = 60.0
+    # robots.txt Crawl-delay (not in RFC 9309; honoured by Bing and Yandex) raises the per-host delay,
+    # up to this cap, so that a site asking for an hour per page does not stall the crawl for days.
+    max_crawl_delay_s: float = 30.0
     max_body_bytes: int = 10_000_000
     max_redirects: int = 5
     respect_robots: bool = True
@@ -138,10 +156,11 @@ class CrawlSettings:
             raise ValueError("concurrency limits must be >= 1")
         if self.per_host_delay_s < 0 or self.timeout_s <= 0 or self.max_body_bytes <= 0:
             raise ValueError("per_host_delay_s >= 0, timeout_s > 0 and max_body_bytes > 0 are required")
+        if self.max_crawl_delay_s < 0:
+            raise ValueError("max_crawl_delay_s must be >= 0")
         if self.max_redirects < 0 or self.retries < 0:
             raise ValueError("max_redirects and retries must be >= 0")
-        for net in self.allow_networks:
-            ipaddress.ip_network(net, strict=False)  # raises ValueError on a bad CIDR
+        AddressPolicy(allow_networks=self.allow_networks)  # raises ValueError on a bad CIDR
 
 
 @dataclass
@@ -157,98 +176,33 @@ class CrawlSummary:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Address policy
-# ---------------------------------------------------------------------------------------------------------
-
-
-class _Refused(Exception):
-    """A target that must not be contacted."""
-
-
-def _parse_networks(nets: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(n, strict=False) for n in nets]
-
-
-def address_allowed(ip: str, *, allow_private: bool = False, allow_networks: Iterable[str] = ()) -> bool:
-    """Is ``ip`` a globally routable unicast address (or explicitly allowed)?"""
-    addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if allow_private:
-        return True
-    nets = _parse_networks(allow_networks)
-    if any(addr in n for n in nets if n.version == addr.version):
-        return True
-    if isinstance(addr, ipaddress.IPv6Address):
-        mapped = addr.ipv4_mapped or addr.sixtofour
-        if mapped is not None:
-            return address_allowed(str(mapped), allow_networks=allow_networks)
-        if addr.teredo is not None:
-            return False
-    if any(addr in n for n in _NOT_GLOBAL_EXTRA if n.version == addr.version):
-        return False
-    return addr.is_global and not addr.is_multicast
-
-
-class _Guard:
-    def __init__(self, settings: CrawlSettings) -> None:
-        self.allow_private = settings.allow_private
-        self.nets = list(settings.allow_networks)
-
-    def check_ip(self, ip: str, host: str) -> None:
-        if not address_allowed(ip, allow_private=self.allow_private, allow_networks=self.nets):
-            raise _Refused(f"refused: {host} is a non-public address ({ip})")
-
-    def check_url(self, url: str) -> None:
-        """Scheme and IP-literal checks, before anything is sent."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise _Refused(f"refused: unsupported scheme {parts.scheme!r}")
-        host = parts.hostname
-        if not host:
-            raise _Refused("refused: URL has no host")
-        try:
-            ipaddress.ip_address(host.split("%", 1)[0])
-        except ValueError:
-            if re.fullmatch(r"[0-9.x]+|0x[0-9a-f.x]+", host, re.I):  # 2130706433, 127.1, 0x7f.1 ...
-                raise _Refused(f"refused: non-canonical numeric host {host!r}") from None
-            return  # a name: checked after resolution
-        self.check_ip(host, host)
-
-
-class _GuardedResolver(aiohttp.abc.AbstractResolver):
-    """Resolves with the system resolver, then refuses the whole name if any address is not allowed."""
-
-    def __init__(self, guard: _Guard) -> None:
-        self._inner = aiohttp.ThreadedResolver()
-        self._guard = guard
-
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET):  # type: ignore[override]
-        infos = await self._inner.resolve(host, port, family)
-        for info in infos:
-            self._guard.check_ip(info["host"], host)
-        return infos
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
-# ---------------------------------------------------------------------------------------------------------
 # URL list, log, WARC writer
 # ---------------------------------------------------------------------------------------------------------
 
 
 def _normalise(url: str) -> str:
-    parts = urlsplit(url.strip())
+    """Lower-case scheme and host, no fragment; a line that does not even split is kept as it is, so that
+    the crawl logs it as ``invalid`` under the text the user wrote."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
 def read_url_list(path: str | os.PathLike) -> list[str]:
-    """URLs of a list file (plain or .gz), normalised (lower-case scheme/host, no fragment), deduplicated."""
+    """URLs of a list file (plain or .gz), normalised (lower-case scheme/host, no fragment), deduplicated.
+
+    Nothing is rejected here: bytes that are not UTF-8 become U+FFFD, and a malformed line is crawled
+    (and logged as ``invalid`` with its reason) like any other, so one bad line costs one row.
+    """
     with open(path, "rb") as f:
         data = f.read()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     out, seen = [], set()
-    for line in data.decode("utf-8").splitlines():
+    for line in data.decode("utf-8", "replace").splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -257,6 +211,43 @@ def read_url_list(path: str | os.PathLike) -> list[str]:
             seen.add(url)
             out.append(url)
     return out
+
+
+class CrawlLockedError(RuntimeError):
+    """Another crawler holds the lock on the output directory."""
+
+
+class _OutLock:
+    """An exclusive ``flock`` on ``out_dir/crawl.lock``, so two crawlers never share a log and WARC files.
+
+    The kernel drops the lock when its holder exits, however it exits (a SIGKILL included); the file's
+    text (pid, host, start time) only serves to name the holder in the message.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / LOCK_FILE
+        self.f = open(self.path, "a+")  # noqa: SIM115 - held for the whole crawl
+        try:
+            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.f.seek(0)
+            holder = self.f.read().strip() or "unknown process"
+            self.f.close()
+            raise CrawlLockedError(
+                f"{out_dir} is in use by another crawler ({holder}); wait for it to finish"
+                " or use another --out"
+            ) from None
+        self.f.seek(0)
+        self.f.truncate()
+        started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.f.write(f"pid {os.getpid()} on {socket.gethostname()}, started {started}")
+        self.f.flush()
+
+    def release(self) -> None:
+        self.f.seek(0)
+        self.f.truncate()
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
 
 
 _SCHEMA = """
@@ -429,10 +420,13 @@ def _first_member_end(path: Path) -> int:
 
 
 class _Host:
-    def __init__(self, concurrency: int) -> None:
+    """Politeness state of one scheme+host+port."""
+
+    def __init__(self, concurrency: int, delay_s: float) -> None:
         self.sem = asyncio.Semaphore(concurrency)
         self.lock = asyncio.Lock()
-        self.next_start = 0.0
+        self.delay_s = delay_s  # raised by robots.txt Crawl-delay
+        self.last_start = float("-inf")
 
 
 @dataclass
@@ -447,6 +441,29 @@ class _Response:
     request_headers: list[tuple[str, str]]
     request_line: str
 
+    def header(self, name: str) -> str | None:
+        """A header's value; UTF-8 bytes are read as UTF-8 (as browsers read a Location), else Latin-1."""
+        value = next((v for k, v in self.raw_headers if k.lower() == name), None)
+        if value is None:
+            return None
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+
+
+@dataclass
+class _Chain:
+    """One input URL's redirect chain as it is fetched."""
+
+    url: str
+    final: str
+    hops: int = 0
+    status: int | None = None
+    nbytes: int = 0
+    reason: str | None = None
+    records: list = field(default_factory=list)
+
 
 class _Fail(Exception):
     def __init__(self, outcome: str, reason: str) -> None:
@@ -460,10 +477,14 @@ class _Crawler:
         self.s = settings
         self.log = log
         self.warc = warc
-        self.guard = _Guard(settings)
+        self.policy = AddressPolicy(
+            allow_private=settings.allow_private, allow_networks=settings.allow_networks
+        )
         self.global_sem = asyncio.Semaphore(settings.global_concurrency)
-        self.hosts: dict[str, _Host] = defaultdict(lambda: _Host(settings.per_host_concurrency))
-        self.robots: dict[str, asyncio.Task] = {}
+        self.hosts: dict[str, _Host] = defaultdict(
+            lambda: _Host(settings.per_host_concurrency, settings.per_host_delay_s)
+        )
+        self.robots: dict[str, asyncio.Future] = {}
         self.outcomes: Counter[str] = Counter()
         self.requests = 0
         self.bytes = 0
@@ -471,22 +492,31 @@ class _Crawler:
         self.agent_token = settings.user_agent.split("/", 1)[0].split()[0]
         self.session: aiohttp.ClientSession | None = None
 
+    def _target(self, url: str) -> Target:
+        """Where ``url`` goes, as the client will connect; raises _Fail (invalid / refused)."""
+        try:
+            return parse_target(url, self.policy)
+        except InvalidTarget as e:
+            raise _Fail(Outcome.INVALID, str(e)) from None
+        except RefusedTarget as e:
+            raise _Fail(Outcome.REFUSED, str(e)) from None
+
     # -- HTTP -------------------------------------------------------------------------------------------
 
     async def _host_slot_wait(self, host: _Host) -> None:
+        """Request starts of one host at least ``host.delay_s`` apart (robots.txt and retries included)."""
         async with host.lock:
             now = time.monotonic()
-            wait = host.next_start - now
-            host.next_start = max(now, host.next_start) + self.s.per_host_delay_s
-        if wait > 0:
-            await asyncio.sleep(wait)
+            start = max(now, host.last_start + host.delay_s)
+            host.last_start = start
+        if start > now:
+            await asyncio.sleep(start - now)
 
     async def _request(self, url: str, limit: int) -> _Response:
-        """One GET (no redirects followed), politeness applied; raises _Refused / aiohttp / timeout errors."""
-        self.guard.check_url(url)
+        """One GET (no redirects followed), politeness applied; raises _Fail / aiohttp / timeout errors."""
+        target = self._target(url)
         assert self.session is not None
-        key = urlsplit(url).netloc
-        host = self.hosts[key]
+        host = self.hosts[target.key]
         headers = {"User-Agent": self.s.user_agent, "Accept-Encoding": "gzip, deflate", "Accept": "*/*"}
         if self.s.accept_language:
             headers["Accept-Language"] = self.s.accept_language
@@ -511,7 +541,7 @@ class _Crawler:
                 self.bytes += total
                 req_headers = [(k, v) for k, v in resp.request_info.headers.items()]
                 parts = urlsplit(url)
-                target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                target_path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
                 return _Response(
                     url=url,
                     status=resp.status,
@@ -521,7 +551,7 @@ class _Crawler:
                     cut=cut,
                     peer_ip=peer,
                     request_headers=req_headers,
-                    request_line=f"GET {target} HTTP/1.1",
+                    request_line=f"GET {target_path} HTTP/1.1",
                 )
 
     async def _with_retries(self, url: str, limit: int) -> _Response:
@@ -530,25 +560,23 @@ class _Crawler:
             delay = backoff_delay(attempt, self.s.backoff_s)
             try:
                 resp = await self._request(url, limit)
-            except _Refused as e:
-                raise _Fail(Outcome.REFUSED, str(e)) from None
             except (asyncio.TimeoutError, TimeoutError):
                 last = f"timeout after {self.s.timeout_s:g} s"
-            except aiohttp.ClientConnectorError as e:
-                cause = e.__cause__ or e.__context__
-                if isinstance(cause, _Refused):
-                    raise _Fail(Outcome.REFUSED, str(cause)) from None
-                last = f"connection error: {e}"
+            except aiohttp.InvalidURL as e:
+                raise _Fail(Outcome.INVALID, f"malformed URL: {e}") from None
             except (aiohttp.ClientError, OSError) as e:
-                if isinstance(e.__cause__, _Refused):
-                    raise _Fail(Outcome.REFUSED, str(e.__cause__)) from None
-                last = f"{type(e).__name__}: {e}"
+                refused = refusal_in(e)
+                if refused is not None:  # the socket factory refused every address: nothing was sent
+                    raise _Fail(Outcome.REFUSED, refused) from None
+                last = f"connection error: {e}" if isinstance(e, aiohttp.ClientConnectorError) else (
+                    f"{type(e).__name__}: {e}"
+                )
             else:
                 if resp.status not in RETRY_STATUS or attempt == self.s.retries:
                     return resp
                 last = f"HTTP {resp.status}"
-                ra = dict((k.lower(), v) for k, v in resp.raw_headers).get("retry-after", "")
-                if ra.strip().isdigit():
+                ra = (resp.header("retry-after") or "").strip()
+                if ra.isdigit():
                     delay = max(delay, min(float(ra), self.s.max_retry_after_s))
             if attempt < self.s.retries:
                 await asyncio.sleep(delay)
@@ -556,52 +584,64 @@ class _Crawler:
 
     # -- robots.txt -------------------------------------------------------------------------------------
 
-    async def _robots_for(self, url: str) -> RobotFileParser | None:
-        """The host's parsed robots.txt; None = everything allowed; raises _Fail when unreachable."""
-        parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc}"
-        task = self.robots.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._fetch_robots(key))
-            self.robots[key] = task
-        return await task
+    async def _robots_for(self, target: Target) -> Protego | None:
+        """The host's parsed robots.txt (None = everything allowed), fetched once per scheme+host+port
+        per crawl whatever the userinfo; raises _Fail when unreachable."""
+        future = self.robots.get(target.key)
+        if future is None:
+            future = asyncio.ensure_future(self._fetch_robots(target))
+            self.robots[target.key] = future
+        return await future
 
-    async def _fetch_robots(self, origin: str) -> RobotFileParser | None:
-        url = origin + "/robots.txt"
+    async def _fetch_robots(self, target: Target) -> Protego | None:
+        url = target.origin + "/robots.txt"
         seen = {url}
         for _ in range(_ROBOTS_MAX_REDIRECTS + 1):
             try:
                 resp = await self._with_retries(url, _ROBOTS_MAX_BYTES)
             except _Fail as f:
-                if f.outcome == Outcome.REFUSED:
-                    raise
+                if f.outcome == Outcome.REFUSED and url == target.origin + "/robots.txt":
+                    raise  # the host itself is refused: so is the page
                 raise _Fail(
                     Outcome.ROBOTS_UNAVAILABLE, f"robots.txt unreachable ({f.reason}): host disallowed"
                 ) from None
-            if resp.status in _REDIRECT_STATUS:
-                loc = dict((k.lower(), v) for k, v in resp.raw_headers).get("location")
-                nxt = _normalise(urljoin(url, loc)) if loc else None
-                if nxt is None or nxt in seen:
+            loc = resp.header("location")
+            if resp.status in _REDIRECT_STATUS and loc:
+                try:
+                    url = _normalise(urljoin(url, loc))
+                except ValueError as e:
+                    raise _Fail(
+                        Outcome.ROBOTS_UNAVAILABLE,
+                        f"robots.txt redirects to a malformed Location {loc[:200]!r} ({e}): host disallowed",
+                    ) from None
+                if url in seen:
                     break
-                seen.add(nxt)
-                url = nxt
+                seen.add(url)
                 continue
             if 200 <= resp.status < 300:
-                rp = RobotFileParser()
-                rp.parse(resp.body.decode("utf-8", "replace").splitlines())
-                return rp
+                # a 500 KiB file of wildcard rules takes ~1.6 s to parse: off the event loop, so that
+                # other hosts' requests and timeouts keep running meanwhile
+                rules = await asyncio.to_thread(Protego.parse, resp.body.decode("utf-8", "replace"))
+                self._apply_crawl_delay(target, rules)
+                return rules
             if 400 <= resp.status < 500:
-                return None  # "unavailable": no restrictions
+                return None  # "unavailable": no restrictions (RFC 9309 §2.3.1.3)
             raise _Fail(
                 Outcome.ROBOTS_UNAVAILABLE, f"robots.txt unreachable (HTTP {resp.status}): host disallowed"
             )
         raise _Fail(Outcome.ROBOTS_UNAVAILABLE, "robots.txt redirects loop or exceed 5 hops: host disallowed")
 
-    async def _check_robots(self, url: str) -> None:
+    def _apply_crawl_delay(self, target: Target, rules: Protego) -> None:
+        asked = rules.crawl_delay(self.agent_token)
+        if asked:
+            host = self.hosts[target.key]
+            host.delay_s = max(self.s.per_host_delay_s, min(float(asked), self.s.max_crawl_delay_s))
+
+    async def _check_robots(self, url: str, target: Target) -> None:
         if not self.s.respect_robots:
             return
-        rp = await self._robots_for(url)
-        if rp is not None and not rp.can_fetch(self.agent_token, url):
+        rules = await self._robots_for(target)
+        if rules is not None and not rules.can_fetch(url, self.agent_token):
             raise _Fail(Outcome.ROBOTS_DISALLOWED, f"robots.txt disallows {urlsplit(url).path or '/'}")
 
     # -- one URL ----------------------------------------------------------------------------------------
@@ -610,7 +650,7 @@ class _Crawler:
         w = self.warc._writer
         date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         req_id = f"<urn:uuid:{uuid.uuid4()}>"
-        host = urlsplit(resp.url).netloc
+        host = urlsplit(resp.url).netloc.rpartition("@")[2]  # what the Host header carried: no userinfo
         req_headers = [(k, v) for k, v in resp.request_headers if k.lower() != "host"]
         req_http = StatusAndHeaders(resp.request_line, [("Host", host), *req_headers], is_http_request=True)
         req = w.create_warc_record(
@@ -641,60 +681,81 @@ class _Crawler:
         )
         return [req, res]
 
-    async def process(self, url: str) -> None:
-        records: list = []
-        current, seen, hops = url, {url}, 0
-        status: int | None = None
-        outcome, reason = Outcome.FETCHED, None
-        nbytes = 0
+    def _next_hop(self, current: str, location: str) -> str:
         try:
-            while True:
-                self.guard.check_url(current)  # before robots: nothing is sent to a refused target
-                await self._check_robots(current)
-                resp = await self._with_retries(current, self.s.max_body_bytes)
-                records += self._records(resp)
-                nbytes += len(resp.body)
-                status = resp.status
-                if resp.cut:
-                    self.truncated += 1
-                    reason = f"body cut at {self.s.max_body_bytes} bytes"
-                loc = dict((k.lower(), v) for k, v in resp.raw_headers).get("location")
-                if resp.status in _REDIRECT_STATUS and loc:
-                    nxt = _normalise(urljoin(current, loc))
-                    if nxt in seen:
-                        raise _Fail(Outcome.REDIRECT_LOOP, f"redirect loop: {current} -> {nxt}")
-                    if hops >= self.s.max_redirects:
-                        raise _Fail(Outcome.TOO_MANY_REDIRECTS, f"more than {self.s.max_redirects} redirects")
-                    seen.add(nxt)
-                    current = nxt
-                    hops += 1
-                    continue
-                outcome = Outcome.FETCHED if 200 <= resp.status < 300 else Outcome.HTTP_ERROR
-                break
-        except _Refused as e:
-            outcome, reason = Outcome.REFUSED, str(e)
+            return _normalise(urljoin(current, location))
+        except ValueError as e:
+            raise _Fail(Outcome.INVALID, f"malformed Location header {location[:200]!r}: {e}") from None
+
+    async def _follow(self, chain: _Chain) -> None:
+        """Fetch ``chain.url`` and its redirects into ``chain``; raises _Fail on the hop that fails, the
+        responses received before it staying in ``chain.records``."""
+        seen = {chain.url}
+        while True:
+            try:
+                target = self._target(chain.final)  # before robots: nothing is sent to a refused target
+                await self._check_robots(chain.final, target)
+                resp = await self._with_retries(chain.final, self.s.max_body_bytes)
+            except _Fail as f:
+                if chain.hops:
+                    f.reason = f"redirect to {chain.final[:200]!r}: {f.reason}"
+                raise
+            chain.records += self._records(resp)
+            chain.nbytes += len(resp.body)
+            chain.status = resp.status
+            if resp.cut:
+                self.truncated += 1
+                chain.reason = f"body cut at {self.s.max_body_bytes} bytes"
+            loc = resp.header("location")
+            if resp.status not in _REDIRECT_STATUS or not loc:
+                return
+            nxt = self._next_hop(chain.final, loc)
+            if nxt in seen:
+                raise _Fail(Outcome.REDIRECT_LOOP, f"redirect loop: {chain.final} -> {nxt}")
+            if chain.hops >= self.s.max_redirects:
+                raise _Fail(Outcome.TOO_MANY_REDIRECTS, f"more than {self.s.max_redirects} redirects")
+            seen.add(nxt)
+            chain.final = nxt
+            chain.hops += 1
+
+    async def process(self, url: str) -> None:
+        """Fetch one URL of the list and log it; whatever goes wrong costs this URL, never the crawl."""
+        chain = _Chain(url, url)
+        try:
+            await self._follow(chain)
+            ok = chain.status is not None and 200 <= chain.status < 300
+            outcome = Outcome.FETCHED if ok else Outcome.HTTP_ERROR
         except _Fail as f:
-            outcome, reason = f.outcome, f.reason
-        warc = self.warc.write(records) if records else None
-        self.log.record(url, outcome, status, current, hops, warc, nbytes, reason)
+            outcome, chain.reason = f.outcome, f.reason
+        except Exception as e:  # noqa: BLE001 - hostile input must cost one URL, not the crawl
+            outcome, chain.reason = Outcome.ERROR, f"unexpected {type(e).__name__}: {e}"
+        warc = self.warc.write(chain.records) if chain.records else None
+        self.log.record(url, outcome, chain.status, chain.final, chain.hops, warc, chain.nbytes, chain.reason)
         self.outcomes[outcome] += 1
+
+    def _lane(self, url: str) -> str:
+        """The politeness key a URL's first request falls under ("" for URLs that are never sent)."""
+        try:
+            return parse_target(url, self.policy).key
+        except (InvalidTarget, RefusedTarget):
+            return ""
 
     async def run(self, urls: list[str]) -> None:
         by_host: dict[str, list[str]] = defaultdict(list)
         for u in urls:
-            by_host[urlsplit(u).netloc].append(u)
+            by_host[self._lane(u)].append(u)
         queue: asyncio.Queue[list[str]] = asyncio.Queue()
         for lst in by_host.values():
             lst.reverse()  # pop() from the end keeps file order
             queue.put_nowait(lst)
         connector = aiohttp.TCPConnector(
-            resolver=_GuardedResolver(self.guard),
+            socket_factory=guarded_socket_factory(self.policy),
             limit=self.s.global_concurrency,
             limit_per_host=self.s.per_host_concurrency,
             ttl_dns_cache=300,
         )
         async with aiohttp.ClientSession(
-            connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar()
+            connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
         ) as session:
             self.session = session
 
@@ -715,33 +776,38 @@ class _Crawler:
 
 
 async def crawl_async(urls: list[str], out_dir: str | os.PathLike, settings: CrawlSettings) -> CrawlSummary:
+    """Crawl ``urls`` into ``out_dir``; raises CrawlLockedError if another crawler is using it."""
     start = time.monotonic()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    log = _Log(out / "crawl.sqlite")
+    lock = _OutLock(out)
     try:
-        done = log.done(settings.retry_failed)
-        _repair_warcs(out, settings.warc_prefix, log.warc_ends())
-        todo = [u for u in urls if u not in done]
-        warc = _WarcOut(out, settings)
-        crawler = _Crawler(settings, log, warc)
+        log = _Log(out / "crawl.sqlite")
         try:
-            if todo:
-                await crawler.run(todo)
+            done = log.done(settings.retry_failed)
+            _repair_warcs(out, settings.warc_prefix, log.warc_ends())
+            todo = [u for u in urls if u not in done]
+            warc = _WarcOut(out, settings)
+            crawler = _Crawler(settings, log, warc)
+            try:
+                if todo:
+                    await crawler.run(todo)
+            finally:
+                warc.close()
+            return CrawlSummary(
+                urls=len(urls),
+                skipped=len(urls) - len(todo),
+                outcomes=dict(crawler.outcomes),
+                truncated=crawler.truncated,
+                requests=crawler.requests,
+                bytes=crawler.bytes,
+                warc_files=warc.written,
+                elapsed_s=round(time.monotonic() - start, 3),
+            )
         finally:
-            warc.close()
-        return CrawlSummary(
-            urls=len(urls),
-            skipped=len(urls) - len(todo),
-            outcomes=dict(crawler.outcomes),
-            truncated=crawler.truncated,
-            requests=crawler.requests,
-            bytes=crawler.bytes,
-            warc_files=warc.written,
-            elapsed_s=round(time.monotonic() - start, 3),
-        )
+            log.close()
     finally:
-        log.close()
+        lock.release()
 
 
 def crawl(
@@ -749,49 +815,3 @@ def crawl(
 ) -> CrawlSummary:
     """Crawl every URL of ``urls_file`` into ``out_dir`` (see the module docstring); resumable."""
     return asyncio.run(crawl_async(read_url_list(urls_file), out_dir, settings or CrawlSettings()))
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="corpus_builder.sources.crawler", description="Crawl a URL list into WARC files."
-    )
-    p.add_argument("urls")
-    p.add_argument("--out", required=True)
-    p.add_argument("--user-agent", default=DEFAULT_USER_AGENT)
-    p.add_argument("--concurrency", type=int, default=32)
-    p.add_argument("--per-host-concurrency", type=int, default=1)
-    p.add_argument("--per-host-delay", type=float, default=1.0)
-    p.add_argument("--timeout", type=float, default=30.0)
-    p.add_argument("--retries", type=int, default=2)
-    p.add_argument("--backoff", type=float, default=1.0)
-    p.add_argument("--max-body-bytes", type=int, default=10_000_000)
-    p.add_argument("--max-redirects", type=int, default=5)
-    p.add_argument("--warc-max-bytes", type=int, default=1_000_000_000)
-    p.add_argument("--ignore-robots", action="store_true")
-    p.add_argument(
-        "--allow-network", action="append", default=[], help="CIDR allowed despite being non-public"
-    )
-    p.add_argument("--retry-failed", action="store_true")
-    a = p.parse_args(argv)
-    settings = CrawlSettings(
-        user_agent=a.user_agent,
-        global_concurrency=a.concurrency,
-        per_host_concurrency=a.per_host_concurrency,
-        per_host_delay_s=a.per_host_delay,
-        timeout_s=a.timeout,
-        retries=a.retries,
-        backoff_s=a.backoff,
-        max_body_bytes=a.max_body_bytes,
-        max_redirects=a.max_redirects,
-        warc_max_bytes=a.warc_max_bytes,
-        respect_robots=not a.ignore_robots,
-        allow_networks=a.allow_network,
-        retry_failed=a.retry_failed,
-    )
-    summary = crawl(a.urls, a.out, settings)
-    print(json.dumps(asdict(summary), ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
