@@ -27,7 +27,9 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-WORDLISTS_DIR = Path(__file__).resolve().parents[2] / "filters" / "wordlists"
+from corpus_builder.quality.filters_dir import SHIPPED_FILTERS_DIR
+
+WORDLISTS_DIR = SHIPPED_FILTERS_DIR / "wordlists"
 DEFAULT_FOOTER_KEYWORDS = WORDLISTS_DIR / "footer_ja.txt"
 
 
