@@ -206,7 +206,13 @@ def plan(
         typer.echo(f"MinHash LSH: character {ngram}-grams, {bands} bands × {rows} rows")
         typer.echo(s_curve_table({f"{bands}x{rows}": (bands, rows)}) + "\n")
     if plan_of.mixture is not None:
-        typer.echo(plan_table(plan_of.mixture, output or plan_of.output_dir).render())
+        from corpus_builder.mixture.plan import NoTokenCounts, epochs_table
+
+        try:
+            typer.echo(plan_table(plan_of.mixture, output or plan_of.output_dir).render())
+        except NoTokenCounts as exc:
+            typer.echo(f"Mixture ({exc}; run the pipeline, then plan with --output DIR for token counts):")
+            typer.echo(epochs_table(plan_of.mixture))
 
 
 @app.command()
