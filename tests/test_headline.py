@@ -83,3 +83,65 @@ def test_llm_jp_v3_names_each_absent_source(repo: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(pipeline)])
     assert result.exit_code == 0, result.output
     assert result.output.count("optional: a run skips it") == 2
+
+
+RUN_TWO_SOURCES = """\
+name: two
+sources:
+  - {{name: a-crawl, kind: commoncrawl, paths: ["{warc}"]}}
+  - {{name: z-encyclopedia, kind: wikipedia, format: parquet, lang: ja, paths: ["{wiki}"]}}
+stages:
+  - step: decode
+  - step: extract
+  - step: langid
+    keep: {{ja: 0.5}}
+dedup: {{partitions: 2}}
+output: {{dir: {out}}}
+"""
+
+
+def test_wikipedia_copy_beats_the_crawled_copy_in_a_run(tmp_path: Path) -> None:
+    """Source names and YAML order favour the crawl (first task, names outside any list); the default
+    priority goes by kind, so the Wikipedia copy is kept."""
+    import io
+
+    import pyarrow as pa
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from tests.test_dedup_helpers import JA
+
+    paragraphs = ["".join(JA[i : i + 3]) for i in range(0, 24, 3)]
+    html = (
+        '<html lang="ja"><head><meta charset="utf-8"><title>記事のミラー</title></head><body><article>'
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article></body></html>"
+    ).encode()
+    warc = tmp_path / "mirror.warc.gz"
+    with warc.open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        content_type = [("Content-Type", "text/html; charset=utf-8")]
+        headers = StatusAndHeaders("200 OK", content_type, protocol="HTTP/1.1")
+        writer.write_record(
+            writer.create_warc_record(
+                "https://mirror.example/wiki/1", "response", payload=io.BytesIO(html), http_headers=headers
+            )
+        )
+    wiki = tmp_path / "wiki.parquet"
+    text = "\n".join(paragraphs)
+    row = {"id": "1", "url": "https://ja.wikipedia.org/wiki/1", "title": "記事", "text": text}
+    pq.write_table(pa.Table.from_pylist([row]), wiki)
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(RUN_TWO_SOURCES.format(warc=warc, wiki=wiki, out=tmp_path / "out"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(pipeline)])
+    assert result.exit_code == 0, result.output
+    documents = pq.read_table(tmp_path / "out/documents")
+    assert sorted(documents.column("source").to_pylist()) == ["a-crawl", "z-encyclopedia"]
+    kept = pq.read_table(tmp_path / "out/deduped")
+    assert kept.column("source").to_pylist() == ["z-encyclopedia"]
+    dropped = [
+        row
+        for path in (tmp_path / "out/excluded").glob("dedup-*.parquet")
+        for row in pq.read_table(path).to_pylist()
+    ]
+    assert [(r["source"], r["duplicate_of"]) for r in dropped] == [("a-crawl", "jawiki:1")]
