@@ -179,7 +179,9 @@ def plan(
     ] = 4,
     input: Annotated[
         list[str] | None,
-        typer.Option("--input", "-i", help="With --estimate: these files/globs instead of the YAML's paths."),
+        typer.Option(
+            "--input", "-i", help="With --estimate: [NAME=]GLOB instead of the YAML's paths (as for run)."
+        ),
     ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", min=1, help="With --estimate: workers of the full run.")
