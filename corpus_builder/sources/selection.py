@@ -91,7 +91,8 @@ def absent_inputs(source: SourceConfig, base_dir: str, override: list[str] | Non
             if path_list and _local_pattern(path_list):
                 resolved = Path(base_dir) / path_list.removeprefix("file://")
                 if not resolved.is_file():
-                    return f"path list {path_list!r} not found (resolved to {os.path.normpath(resolved)!r})"
+                    where = os.path.normpath(resolved)
+                    return f"cannot read the path list {path_list}: no such file (resolved to {where!r})"
     except FileNotFoundError as exc:
         return str(exc).strip("'\"")
     return None
