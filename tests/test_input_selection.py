@@ -143,3 +143,24 @@ def test_every_source_optional_and_absent_is_an_error(tmp_path: Path) -> None:
     )
     with pytest.raises(SourceError, match="no source has input files"):
         build_tasks(load_config(pipeline), str(tmp_path))
+
+
+def test_run_says_which_optional_source_it_skipped(sample_inputs: Path, tmp_path: Path) -> None:
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(
+        textwrap.dedent(
+            f"""\
+            name: t
+            sources:
+              - {{name: cc, kind: commoncrawl, paths: ["{sample_inputs}/sample-00000.warc.gz"]}}
+              - {{name: kaken, kind: kaken, paths: ["kaken/*.xml"], optional: true}}
+            stages: [{{step: decode}}, {{step: extract}}, {{step: langid}}]
+            output: {{dir: {tmp_path / "out"}}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["run", str(pipeline), "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    assert "note: optional source sources[1] (kaken) skipped: its input files are absent" in result.output
+    assert "done: 1 task(s)" in result.output
