@@ -31,7 +31,10 @@ def run(
     input: Annotated[
         list[str] | None,
         typer.Option(
-            "--input", "-i", help="Run on these files/globs/URLs instead of the YAML's source paths."
+            "--input",
+            "-i",
+            help="NAME=GLOB: source NAME (or NAME/LANG) reads these files/globs/URLs instead of its YAML "
+            "paths; repeatable. A plain GLOB is for one-source pipelines.",
         ),
     ] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Output directory or URL.")] = None,
@@ -59,6 +62,8 @@ def run(
     except RunError as exc:
         _fail(str(exc), EXIT_FAILED)
     manifest = outcome.manifest
+    for skipped in outcome.skipped_sources:
+        typer.echo(f"note: optional source {skipped} skipped: its input files are absent")
     typer.echo(
         f"done: {outcome.tasks} task(s) ({outcome.result.skipped} already complete) → {outcome.output_dir}"
     )
@@ -90,9 +95,17 @@ def _summary_line(label: str, totals: dict, read_errors: dict | None, output_dir
 
 
 @app.command()
-def validate(pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML file.")]) -> None:
+def validate(
+    pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML file.")],
+    skip_inputs: Annotated[
+        bool,
+        typer.Option("--skip-inputs", help="Check the file alone, not whether its sources' files exist."),
+    ] = False,
+) -> None:
     """Check a pipeline file without running it; every problem is printed, one per line."""
     problems = all_errors(pipeline)
+    if not problems and not skip_inputs:
+        problems = _absent_inputs(pipeline)
     if problems:
         for line in problems:
             typer.echo(f"error: {line}", err=True)
@@ -108,6 +121,20 @@ def validate(pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML file."
         return
     stages = " → ".join(s.step if s.step != "quality" else f"quality({s.preset})" for s in config.stages)
     typer.echo(f"{pipeline}: ok — {len(config.sources)} source(s); stages: {stages}")
+
+
+def _absent_inputs(pipeline: Path) -> list[str]:
+    """Errors for required sources whose local files are absent; optional ones are noted on stdout."""
+    from corpus_builder.sources.selection import describe_absent
+
+    try:
+        config = load_config(pipeline)
+    except ConfigError:  # all_errors found none, so this is a plan-only file: it has no sources
+        return []
+    errors, notes = describe_absent(config, str(pipeline.resolve().parent))
+    for note in notes:
+        typer.echo(f"note: {pipeline}: {note}")
+    return [f"{pipeline}: {line}" for line in errors]
 
 
 @app.command()
@@ -152,7 +179,9 @@ def plan(
     ] = 4,
     input: Annotated[
         list[str] | None,
-        typer.Option("--input", "-i", help="With --estimate: these files/globs instead of the YAML's paths."),
+        typer.Option(
+            "--input", "-i", help="With --estimate: [NAME=]GLOB instead of the YAML's paths (as for run)."
+        ),
     ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", min=1, help="With --estimate: workers of the full run.")
@@ -179,7 +208,13 @@ def plan(
         typer.echo(f"MinHash LSH: character {ngram}-grams, {bands} bands × {rows} rows")
         typer.echo(s_curve_table({f"{bands}x{rows}": (bands, rows)}) + "\n")
     if plan_of.mixture is not None:
-        typer.echo(plan_table(plan_of.mixture, output or plan_of.output_dir).render())
+        from corpus_builder.mixture.plan import NoTokenCounts, epochs_table
+
+        try:
+            typer.echo(plan_table(plan_of.mixture, output or plan_of.output_dir).render())
+        except NoTokenCounts as exc:
+            typer.echo(f"Mixture ({exc}; run the pipeline, then plan with --output DIR for token counts):")
+            typer.echo(epochs_table(plan_of.mixture))
 
 
 @app.command()

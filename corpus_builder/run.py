@@ -51,6 +51,7 @@ class RunOutcome:
     tasks: int
     result: RunResult
     manifest: dict[str, Any]
+    skipped_sources: tuple[str, ...] = ()  # optional sources whose files were absent
 
 
 def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig:
@@ -134,7 +135,8 @@ def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
     documents = DOCUMENTS_PHASE
     if config.dedup is not None:
         # Only the first dedup phase: each one's finish() names the next (rounds until convergence).
-        phases += build_dedup_phases(config.dedup, ctx)
+        kinds = {s.name: s.kind for s in config.sources}  # source_priority may name kinds
+        phases += build_dedup_phases(config.dedup, ctx, kinds)
         documents = DEDUPED_FOLDER
     if config.tokenize is not None:
         phases += build_tokenize_phases(config.tokenize, ctx, documents)
@@ -215,4 +217,6 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutco
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks)
     write_manifest(folder, manifest)
-    return RunOutcome(config.output.dir, len(tasks), result, manifest)
+    used = {id(t.config) for t in tasks}
+    skipped = tuple(f"sources[{i}] ({s.name})" for i, s in enumerate(config.sources) if id(s) not in used)
+    return RunOutcome(config.output.dir, len(tasks), result, manifest, skipped)

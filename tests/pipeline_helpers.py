@@ -87,10 +87,14 @@ def assert_no_survivors(pipeline: Path) -> None:
     assert not survivors, f"processes outlived the killed run: {survivors}"
 
 
-def corpus_build(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def corpus_build(*args: str, timeout: float = 600, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """`corpus-build ARGS` in a child process (this interpreter), output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "corpus_builder", *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "corpus_builder", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
     )
 
 

@@ -123,6 +123,36 @@ def test_source_priority_and_newer_snapshot(tmp_path: Path) -> None:
     assert ex["cc-t2"]["duplicate_of"] == "wiki-t2" and ex["cc-t2"]["reason"] == "near_dup"
 
 
+@pytest.mark.parametrize("wiki_first", [True, False])
+@pytest.mark.parametrize(("cc_name", "wiki_name"), [("cc", "wiki"), ("a-web", "z-encyclopedia")])
+def test_default_priority_is_by_kind(tmp_path: Path, cc_name: str, wiki_name: str, wiki_first: bool) -> None:
+    """The Wikipedia copy wins over the Common Crawl copy whatever the sources are called and
+    whichever comes first (file order is the last tie-breaker of the priority key)."""
+    rng = random.Random(9)
+    text = article(rng, JA)
+    cc_doc = doc("from-cc", text, source=cc_name, snapshot="CC-MAIN-2024-10")
+    wiki_doc = doc("from-wiki", text, source=wiki_name, snapshot=None)
+    first, second = (wiki_doc, cc_doc) if wiki_first else (cc_doc, wiki_doc)
+    write_docs(tmp_path, "ja", "00000", [first])
+    write_docs(tmp_path, "ja", "00001", [second])
+    ctx = RunContext(output_dir=str(tmp_path), seed=0, workers=1)
+    kinds = {cc_name: "commoncrawl", wiki_name: "wikipedia"}
+    run_phases(build_dedup_phases(DedupConfig(partitions=2), ctx, kinds))
+    assert kept_ids(tmp_path) == {"from-wiki"}
+    assert excluded(tmp_path)["from-cc"]["duplicate_of"] == "from-wiki"
+
+
+def test_source_name_in_priority_outranks_kinds(tmp_path: Path) -> None:
+    rng = random.Random(10)
+    text = article(rng, JA)
+    write_docs(tmp_path, "ja", "00000", [doc("wiki", text, source="wiki"), doc("mine", text, source="mine")])
+    ctx = RunContext(output_dir=str(tmp_path), seed=0, workers=1)
+    config = DedupConfig(partitions=2, source_priority=["mine", "wikipedia"])
+    run_phases(build_dedup_phases(config, ctx, {"wiki": "wikipedia", "mine": "commoncrawl"}))
+    assert kept_ids(tmp_path) == {"mine"}
+    assert config.source_rank("other", {"other": "commoncrawl"}) == 2  # unlisted: after both entries
+
+
 def test_per_source_scope_keeps_cross_source_copies(tmp_path: Path) -> None:
     rng = random.Random(2)
     t = article(rng, JA)

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from corpus_builder.config.base import StrictModel
-from corpus_builder.config.sources import WARC_KINDS, SourceConfig
+from corpus_builder.config.sources import SOURCE_KINDS, WARC_KINDS, SourceConfig
 from corpus_builder.dedup.config import DedupConfig
 from corpus_builder.mixture.config import MixtureConfig
 from corpus_builder.quality.config import (
@@ -188,6 +188,18 @@ class PipelineConfig(StrictModel):
         warc = [s.name for s in self.sources if s.kind in WARC_KINDS and getattr(s, "content", "") != "pdf"]
         if warc and not {"decode", "extract"} <= steps:
             raise ValueError(f"WARC sources ({', '.join(warc)}) need `decode` and `extract` stages")
+        return self
+
+    @model_validator(mode="after")
+    def _priority_names_sources(self) -> PipelineConfig:
+        if self.dedup is not None:
+            names = {s.name for s in self.sources}
+            unknown = [e for e in self.dedup.source_priority if e not in names | SOURCE_KINDS]
+            if unknown:
+                raise ValueError(
+                    f"dedup.source_priority: {unknown} name neither a source of this pipeline nor a "
+                    f"source kind ({', '.join(sorted(SOURCE_KINDS))})"
+                )
         return self
 
     @model_validator(mode="after")

@@ -26,6 +26,11 @@ class _SourceBase(StrictModel):
     )
     max_files: int | None = Field(default=None, gt=0, description="Use only the first N files.")
     limit: int | None = Field(default=None, gt=0, description="Read at most N records from each file.")
+    optional: bool = Field(
+        default=False,
+        description="When its local files are absent, skip the source (said at `validate` and run) "
+        "instead of failing; a pipeline of many sources can then run on the ones you have.",
+    )
 
 
 class CommonCrawlSource(_SourceBase):
@@ -105,6 +110,12 @@ SourceConfig = Annotated[
     CommonCrawlSource | WarpSource | WikipediaSource | KakenSource | DolmaSource | StackSource,
     Field(discriminator="kind"),
 ]
+
+#: Every `kind:` a source may have.
+SOURCE_KINDS = frozenset(
+    model.model_fields["kind"].default
+    for model in (CommonCrawlSource, WarpSource, WikipediaSource, KakenSource, DolmaSource, StackSource)
+)
 
 #: Kinds whose records are HTTP responses that need decoding and extraction.
 WARC_KINDS = frozenset({"commoncrawl", "warp"})

@@ -6,6 +6,7 @@ defaults name their source.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -24,6 +25,9 @@ PRESETS: dict[str, tuple[int, int, int]] = {
 DEFAULT_PRESET = "llm-jp-v4"
 
 MAX_SOURCE_RANKS = 31  # 5 bits of the priority key; the last rank is "any source not listed"
+
+#: Source kinds in order of preference (see `DedupConfig.source_priority` for the reasoning).
+DEFAULT_SOURCE_PRIORITY = ("wikipedia", "kaken", "warp", "dolma", "stack", "commoncrawl")
 
 
 class MinHashConfig(StrictModel):
@@ -78,10 +82,16 @@ class DedupConfig(StrictModel):
         "`per_source`: only documents of the same source are compared.",
     )
     source_priority: list[str] = Field(
-        default_factory=lambda: ["wikipedia", "kaken", "warp", "cc"],
+        default_factory=lambda: list(DEFAULT_SOURCE_PRIORITY),
         max_length=MAX_SOURCE_RANKS - 1,
-        description="Sources in order of preference when choosing the copy to keep (project default, "
-        "following LLM-jp corpus v3's curated-first ordering); sources not listed rank after all listed.",
+        description="Source kinds or names, most preferred first, when choosing the copy to keep; a "
+        "source's own name, when listed, ranks it, else its kind does; sources not matched rank after all "
+        "listed ones. Default (by kind, so neither source names nor YAML order matter): edited sources "
+        "first (wikipedia, kaken: a web page holding the same text is a mirror or scrape of them), then "
+        "curated crawls (warp: sites selected by the National Diet Library), then already filtered and "
+        "deduplicated collections (dolma, stack), then the open web (commoncrawl). The LLM-jp corpus v3 "
+        "keeps Wikipedia and KAKEN whole and filters Common Crawl, so the curated copy is also the one "
+        "no web filter touched.",
     )
     partitions: int = Field(
         default=16,
@@ -117,6 +127,14 @@ class DedupConfig(StrictModel):
         if not (self.exact or self.url or self.near):
             raise ValueError("enable at least one of exact, url, near")
         return self
+
+    def source_rank(self, name: str, kinds: Mapping[str, str]) -> int:
+        """Rank of a source (smaller wins): its name's place in `source_priority`, else its kind's
+        (`kinds`: source name → kind, from the pipeline's sources), else after every listed entry."""
+        places = {entry: i for i, entry in enumerate(self.source_priority)}
+        if name in places:
+            return places[name]
+        return places.get(kinds.get(name, ""), len(self.source_priority))
 
     @field_validator("index", mode="before")
     @classmethod

@@ -17,9 +17,10 @@
 Each phase's `finish()` returns the next one, so `build_dedup_phases` returns only the first.
 
 Priority key (uint64; smaller = kept): bit 63 new document (0 for documents of an earlier run's
-index, so they always win), bits 58-62 source rank (`source_priority` order; unlisted sources
-last), bits 46-57 snapshot rank (newest first; no snapshot last), bits 24-45 input file index
-(sorted paths), bits 0-23 row. It is also the graph node id, so the component minimum that
+index, so they always win), bits 58-62 source rank (`DedupConfig.source_rank`: by name or kind in
+`source_priority` order, unlisted sources last; recorded per source name in plan.json), bits 46-57
+snapshot rank (newest first; no snapshot last), bits 24-45 input file index (sorted paths), bits
+0-23 row. It is also the graph node id, so the component minimum that
 min-label propagation / star contraction finds *is* the representative; arrival order never
 matters. All outputs are functions of the inputs and config only: not of the number of workers,
 the number of partitions, or the order tasks run in.
@@ -32,6 +33,7 @@ the same bytes when rerun.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -219,8 +221,9 @@ def minhash_params(config: DedupConfig) -> dict[str, int]:
 
 
 class _DedupPhase(Phase):
-    def __init__(self, config: DedupConfig, ctx: RunContext) -> None:
+    def __init__(self, config: DedupConfig, ctx: RunContext, source_kinds: Mapping[str, str] | None = None):
         self.config, self.ctx = config, ctx
+        self.source_kinds = dict(source_kinds or {})
 
     @property
     def folder(self) -> DataFolder:
@@ -285,6 +288,7 @@ class PlanPhase(_DedupPhase):
                     f"{p['path']} has {p['rows']} rows; dedup handles < {MAX_ROWS} rows per file"
                 )
         snapshots = sorted({s for p in parts for s in p["snapshots"]}, reverse=True)  # newest first
+        sources = sorted({s for p in parts for s in p["sources"]})
         if len(snapshots) >= MAX_SNAPSHOTS:
             raise DedupError(f"{len(snapshots)} distinct snapshots; dedup handles < {MAX_SNAPSHOTS}")
         plan = {
@@ -292,6 +296,7 @@ class PlanPhase(_DedupPhase):
             "rows": [p["rows"] for p in inputs],
             "index": [[p["index_root"], p["path"]] for p in index],
             "snapshot_rank": {s: i for i, s in enumerate(snapshots)},
+            "source_rank": {s: self.config.source_rank(s, self.source_kinds) for s in sources},
             "params": minhash_params(self.config),
         }
         _write_json(self.folder, f"{WORK}/plan.json", plan)
@@ -307,18 +312,16 @@ def priority_keys(
     snapshots: list[str | None],
     file_index: int,
     new: bool,
-    source_priority: list[str],
+    source_rank: Mapping[str, int],
     snapshot_rank: dict[str, int],
 ) -> np.ndarray:
-    src_rank = {s: i for i, s in enumerate(source_priority)}
-    unlisted = len(source_priority)
     no_snapshot = len(snapshot_rank)
     n = len(sources)
-    src = np.fromiter((src_rank.get(s, unlisted) for s in sources), dtype=np.uint64, count=n)
+    src = np.fromiter((source_rank[s] for s in sources), dtype=np.uint64, count=n)
     snap = np.fromiter(
         (no_snapshot if s is None else snapshot_rank[s] for s in snapshots), dtype=np.uint64, count=n
     )
-    assert unlisted < MAX_SOURCE_RANKS + 1 and no_snapshot <= MAX_SNAPSHOTS
+    assert all(r <= MAX_SOURCE_RANKS for r in source_rank.values()) and no_snapshot <= MAX_SNAPSHOTS
     key = (np.uint64(1 if new else 0) << np.uint64(NEW_SHIFT)) | (src << np.uint64(SRC_SHIFT))
     key |= snap << np.uint64(SNAP_SHIFT)
     key |= np.uint64(file_index) << np.uint64(FILE_SHIFT)
@@ -352,7 +355,7 @@ class SignaturePhase(_DedupPhase):
             table.column("snapshot").to_pylist(),
             file_index,
             new,
-            config.source_priority,
+            plan["source_rank"],
             plan["snapshot_rank"],
         )
         if new:
@@ -812,7 +815,10 @@ class FilterPhase(_DedupPhase):
         step.stat_update("excluded", value=int((~kept).sum()))
 
 
-def build_dedup_phases(config: DedupConfig, ctx: RunContext) -> list[Phase]:
+def build_dedup_phases(
+    config: DedupConfig, ctx: RunContext, source_kinds: Mapping[str, str] | None = None
+) -> list[Phase]:
     """The phases of a dedup run over `<ctx.output_dir>/documents/`. Only the first is returned;
-    each phase's `finish()` returns the next (the number of component rounds is data dependent)."""
-    return [PlanPhase(config, ctx)]
+    each phase's `finish()` returns the next (the number of component rounds is data dependent).
+    `source_kinds` (source name → kind) lets `source_priority` name kinds."""
+    return [PlanPhase(config, ctx, source_kinds)]

@@ -19,6 +19,10 @@ from datatrove.io import get_datafolder
 from corpus_builder.mixture.config import MixtureConfig, SubsetConfig
 
 
+class NoTokenCounts(ValueError):
+    """A listed subset has neither a measured count nor `tokens:` (a pipeline not yet run)."""
+
+
 @dataclass(frozen=True)
 class SubsetPlan:
     name: str  # <source>/<lang>
@@ -101,7 +105,7 @@ def build_plan(
             plans.append(plan_subset(name, subset, tokens, unique_documents=docs, measured=True))
         else:
             if subset.tokens is None:
-                raise ValueError(f"subset {name}: no `tokens:` given and no tokenized output to measure")
+                raise NoTokenCounts(f"subset {name}: no `tokens:` given and no tokenized output to measure")
             plans.append(plan_subset(name, subset, subset.tokens))
     return plans
 
@@ -165,6 +169,21 @@ class PlanTable:
 
     def __str__(self) -> str:
         return self.render()
+
+
+def epochs_table(mixture: MixtureConfig) -> str:
+    """The mixture before any token is counted (no run yet, no `tokens:`): what each subset will be
+    multiplied by."""
+    lines = ["| subset | epochs / target | seen tokens |", "|---|---:|---:|"]
+    for name, subset in mixture.subsets.items():
+        if subset.target_tokens is not None:
+            lines.append(f"| {name} | target | {_n(subset.target_tokens)} |")
+        else:
+            epochs = subset.epochs if subset.epochs is not None else 1.0
+            lines.append(f"| {name} | {epochs:g} | {epochs:g} × its unique tokens |")
+    unlisted = "an error" if mixture.default_epochs is None else f"{mixture.default_epochs:g} epoch(s)"
+    lines.append(f"\nsubsets found in the data but not listed: {unlisted}")
+    return "\n".join(lines)
 
 
 def plan_table(

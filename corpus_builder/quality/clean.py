@@ -31,7 +31,9 @@ from pathlib import Path
 
 import regex
 
-WORDLISTS_DIR = Path(__file__).resolve().parents[2] / "filters" / "wordlists"
+from corpus_builder.quality.filters_dir import SHIPPED_FILTERS_DIR
+
+WORDLISTS_DIR = SHIPPED_FILTERS_DIR / "wordlists"
 DEFAULT_FOOTER_KEYWORDS = WORDLISTS_DIR / "footer_ja.txt"
 
 

@@ -24,6 +24,7 @@ from corpus_builder.quality import fineweb2 as _fineweb2
 from corpus_builder.quality import hojichar as _hojichar
 from corpus_builder.quality import llmjp as _llmjp
 from corpus_builder.quality import ngword as _ngword
+from corpus_builder.quality.filters_dir import SHIPPED_FILTERS_DIR
 from corpus_builder.quality.modifiers import MODIFIERS
 from corpus_builder.quality.swallow import swallow_signals
 
@@ -292,15 +293,15 @@ def _signal_names(functions: str | tuple[str, ...], options: OptionItems = ()) -
 def presets_dirs() -> list[Path]:
     """Directories searched for ``<name>.yaml``, in order.
 
-    ``$CORPUS_BUILDER_FILTERS`` names a filters directory (holding ``presets/``); otherwise the
-    repository's ``filters/presets`` (the package is installed editable, so it sits two levels
-    above this package) and finally ``./filters/presets``.
+    ``$CORPUS_BUILDER_FILTERS`` names a filters directory (holding ``presets/``); then the shipped
+    presets (the checkout's ``filters/presets``, or the wheel's copy: see ``filters_dir``) and
+    finally ``./filters/presets``.
     """
     dirs: list[Path] = []
     env = os.environ.get(FILTERS_ENV_VAR)
     if env:
         dirs.append(Path(env) / "presets")
-    dirs.append(Path(__file__).resolve().parents[2] / "filters" / "presets")
+    dirs.append(SHIPPED_FILTERS_DIR / "presets")
     dirs.append(Path.cwd() / "filters" / "presets")
     return dirs
 

@@ -15,6 +15,7 @@ import yaml
 from corpus_builder.config.models import PipelineConfig
 from corpus_builder.config.sources import CommonCrawlSource, SourceConfig
 from corpus_builder.sources.remote import expand_inputs, read_path_list
+from corpus_builder.sources.selection import SourceError, check_sources, inputs_by_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +36,6 @@ def provenance_label(path: str) -> str:
         return path
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
-
-
-class SourceError(Exception):
-    pass
 
 
 def _snapshot_entry(source: CommonCrawlSource, base_dir: str) -> dict:
@@ -80,14 +77,15 @@ def source_paths(source: SourceConfig, base_dir: str, override: list[str] | None
     return paths
 
 
-def build_tasks(
-    config: PipelineConfig, base_dir: str, input_override: list[str] | None = None
-) -> list[InputTask]:
-    if input_override and len(config.sources) > 1:
-        raise SourceError("--input needs a pipeline with exactly one source")
+def build_tasks(config: PipelineConfig, base_dir: str, inputs: list[str] | None = None) -> list[InputTask]:
+    """`inputs`: the `--input` values (NAME=GLOB or, for one source, GLOB); see sources/selection.py."""
+    overrides = inputs_by_source(config, inputs)
+    skipped = check_sources(config, base_dir, overrides)
     tasks: list[InputTask] = []
-    for source in config.sources:
-        for path in source_paths(source, base_dir, input_override):
+    for index, source in enumerate(config.sources):
+        if index in skipped:
+            continue
+        for path in source_paths(source, base_dir, overrides.get(index)):
             absolute = path if "://" in path else os.path.abspath(path)
             snapshot = getattr(source, "snapshot", None)
             label = provenance_label(absolute)
