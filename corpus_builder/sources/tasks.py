@@ -10,10 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from corpus_builder.config.models import PipelineConfig
 from corpus_builder.config.sources import CommonCrawlSource, SourceConfig
+from corpus_builder.config.yaml_file import YamlFileError, load_yaml_file
 from corpus_builder.sources.remote import expand_inputs, read_path_list
 
 
@@ -44,9 +43,9 @@ class SourceError(Exception):
 def _snapshot_entry(source: CommonCrawlSource, base_dir: str) -> dict:
     manifest_path = Path(base_dir) / source.manifest
     try:
-        manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise SourceError(f"source {source.name}: cannot read manifest {manifest_path}: {exc}") from None
+        manifest = load_yaml_file(manifest_path) or {}
+    except YamlFileError as exc:
+        raise SourceError(f"source {source.name}: cannot read manifest: {exc}") from None
     entry = (manifest.get("snapshots") or {}).get(source.snapshot)
     if not entry:
         raise SourceError(f"source {source.name}: snapshot {source.snapshot} is not in {manifest_path}")
