@@ -22,18 +22,34 @@ class InputTask:
     config: SourceConfig  # the `sources:` entry this file belongs to (its kind selects the reader)
     source: str
     path: str  # what the reader opens: a URL or an absolute path
-    label: str  # what provenance records: the URL, or the path relative to the working directory
+    label: str  # what provenance records: the URL, or the path relative to provenance_base()
     snapshot: str | None
     limit: int | None
 
 
-def provenance_label(path: str) -> str:
-    """A URL as is; a local file relative to the working directory when it lies below it, so that
-    outputs made from the same checkout name their inputs the same wherever the checkout is."""
+#: Files that mark the root of a project (a checkout, an uploaded Ray working_dir).
+PROJECT_MARKERS = ("pyproject.toml", ".git")
+
+
+def provenance_base(pipeline_dir: str) -> str:
+    """The folder input paths are recorded relative to: the nearest folder at or above the pipeline
+    file's that holds a PROJECT_MARKERS entry (a checkout's root), else the pipeline file's own folder.
+    It moves with the project (another clone, a Ray job's uploaded working_dir), while the working
+    directory a command happens to run from does not, so provenance and run identity stay the same."""
+    folder = Path(pipeline_dir).resolve()
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+            return str(candidate)
+    return str(folder)
+
+
+def provenance_label(path: str, base: str) -> str:
+    """A URL as is; a local file relative to `base` (provenance_base) when it lies below it, else its
+    absolute path."""
     if "://" in path:
         return path
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    relative = os.path.relpath(path, base)
+    return path if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
 
 
 class SourceError(Exception):
@@ -85,10 +101,11 @@ def build_tasks(
     if input_override and len(config.sources) > 1:
         raise SourceError("--input needs a pipeline with exactly one source")
     tasks: list[InputTask] = []
+    base = provenance_base(base_dir)
     for source in config.sources:
         for path in source_paths(source, base_dir, input_override):
             absolute = path if "://" in path else os.path.abspath(path)
             snapshot = getattr(source, "snapshot", None)
-            label = provenance_label(absolute)
+            label = provenance_label(absolute, base)
             tasks.append(InputTask(len(tasks), source, source.name, absolute, label, snapshot, source.limit))
     return tasks
