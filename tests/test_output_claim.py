@@ -215,3 +215,62 @@ def test_the_same_command_from_another_directory_resumes(sample_inputs: Path, tm
     assert [entry["path"] for entry in manifest["inputs"]] == [
         f"samples/sample-0000{i}.warc.gz" for i in range(3)
     ]
+
+
+# ------------------------------------------------------------------------------------------ disk full
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # noqa: ANN201 - a generator fixture
+    """A 4 MiB tmpfs: a real full disk (ENOSPC from the kernel, wherever the run writes)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "cb-test-disk", str(mount)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root: {mounted.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def _fill(disk: Path, leave: int) -> Path:
+    """Write a ballast file so that `leave` bytes stay free (tmpfs counts whole 4 KiB pages)."""
+    stats = os.statvfs(disk)
+    ballast = disk / "ballast"
+    ballast.write_bytes(b"\0" * (stats.f_bavail * stats.f_frsize - leave))
+    return ballast
+
+
+@pytest.fixture(scope="module")
+def clean_run(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The documents-only pipeline of the disk-full cases, and the digests of its run on a roomy disk."""
+    folder = tmp_path_factory.mktemp("clean")
+    pipeline = write_pipeline(folder / "p.yaml", sample_inputs, folder / "clean", documents_only=True)
+    clean = run_cli("run", str(pipeline))
+    assert clean.returncode == 0, clean.stderr
+    return pipeline, output_digests(folder / "clean")
+
+
+@pytest.mark.parametrize("free_kib", [0, 4, 96])
+def test_disk_full_is_one_line_and_the_rerun_after_freeing_space_matches(
+    free_kib: int, clean_run: tuple[Path, dict[str, str]], small_disk: Path
+) -> None:
+    pipeline, clean_digests = clean_run
+    ballast = _fill(small_disk, free_kib * 1024)
+    out = small_disk / "out"
+    full = run_cli("run", str(pipeline), "--output", str(out))
+    # 0 KiB: the lock cannot be described; 4 KiB: the run identity cannot be written; 96 KiB: a task's
+    # shards, logs or stats cannot
+    assert_one_line_error(full, 1, "No space left on device")
+    identity = out / RUN_IDENTITY
+    assert not identity.exists() or json.loads(identity.read_text())["config_sha256"]
+    assert not (out / "manifest.json").exists()
+
+    ballast.unlink()  # space freed: the same command finishes, with the bytes of a run that never failed
+    rerun = run_cli("run", str(pipeline), "--output", str(out))
+    assert rerun.returncode == 0, rerun.stderr
+    assert not list(out.rglob("*.inprogress"))
+    assert output_digests(out) == clean_digests
