@@ -121,3 +121,16 @@ def test_non_regular_inputs_are_refused(kind: str, tmp_path: Path) -> None:
         expand_inputs([pattern])
     assert message in str(caught.value)
     assert isinstance(caught.value, FileNotFoundError)  # so the CLI exits 2 as for other input errors
+
+
+def test_presets_are_read_by_the_same_bounded_loader(tmp_path: Path) -> None:
+    from corpus_builder.quality.rules import load_preset
+
+    duplicate = tmp_path / "dup.yaml"
+    duplicate.write_text("name: x\nsignals: []\nrules: []\nname: y\n")
+    with pytest.raises(ValueError, match=r"dup\.yaml:4: duplicate key 'name' \(first at .*dup\.yaml:1\)"):
+        load_preset(duplicate)
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(billion_laughs())
+    with pytest.raises(ValueError, match="alias bomb"):
+        load_preset(bomb)
