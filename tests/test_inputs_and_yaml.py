@@ -135,3 +135,22 @@ def test_presets_are_read_by_the_same_bounded_loader(tmp_path: Path) -> None:
     bomb.write_text(billion_laughs())
     with pytest.raises(ValueError, match="alias bomb"):
         load_preset(bomb)
+
+
+def test_a_run_over_a_folder_with_two_symlink_loops_has_one_task_per_file(
+    sample_inputs: Path, tmp_path: Path
+) -> None:
+    from tests.pipeline_helpers import corpus_build, write_pipeline
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for warc in sorted(sample_inputs.glob("*.warc.gz")):
+        (folder / warc.name).write_bytes(warc.read_bytes())
+    (folder / "loop").symlink_to(".")
+    (folder / "loop2").symlink_to(".")
+    pipeline = write_pipeline(tmp_path / "p.yaml", folder, tmp_path / "out", documents_only=True)
+    result = corpus_build("run", str(pipeline), "--input", f"{folder}/**/*.warc.gz", timeout=300)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "done: 3 task(s)" in result.stdout
+    for link in ("loop", "loop2"):
+        assert f"warning: symlink loop at {folder / link} (a link to a folder above it)" in result.stderr
