@@ -147,7 +147,9 @@ def test_a_second_run_into_a_locked_output_exits_2_naming_the_first(
     assert run_cli("run", str(pipeline)).returncode == 0  # released at the end of the block
 
 
-def test_two_runs_at_once_one_waits_out_none_crashes(sample_inputs: Path, tmp_path: Path) -> None:
+def test_two_runs_at_once_the_second_is_refused_or_finds_all_done(
+    sample_inputs: Path, tmp_path: Path
+) -> None:
     pipeline = write_pipeline(tmp_path / "p.yaml", sample_inputs, tmp_path / "out", documents_only=True)
     command = [sys.executable, "-m", "corpus_builder", "run", str(pipeline)]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
