@@ -51,13 +51,15 @@ def run(
 ) -> None:
     """Run a pipeline; rerunning the same command resumes, redoing only unfinished tasks."""
     from corpus_builder.executors.ray import RayResourceError
+    from corpus_builder.output_claim import OutputClaimError
     from corpus_builder.run import RunError, RunOptions, run_pipeline
     from corpus_builder.sources.tasks import SourceError
     from corpus_builder.text.langid import LanguageModelError
 
+    bad_input = (ConfigError, SourceError, LanguageModelError, FileNotFoundError, RayResourceError)
     try:
         outcome = run_pipeline(pipeline, RunOptions(input or None, output, workers, limit, executor, address))
-    except (ConfigError, SourceError, LanguageModelError, FileNotFoundError, RayResourceError) as exc:
+    except (*bad_input, OutputClaimError) as exc:
         _fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
     except RunError as exc:
         _fail(str(exc), EXIT_FAILED)

@@ -85,8 +85,15 @@ def _output_files(folder: DataFolder) -> list[dict[str, Any]]:
 
 
 def build_manifest(
-    folder: DataFolder, config: dict[str, Any], config_sha256: str, tasks: list[InputTask]
+    folder: DataFolder,
+    config: dict[str, Any],
+    config_sha256: str,
+    tasks: list[InputTask],
+    fingerprints: dict[str, dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
+    """`fingerprints` (output_claim.input_fingerprints) adds each local input's size and sampled
+    sha256 to its `inputs` entry; the mtime is left out, as it is not a function of the bytes."""
+    fingerprints = fingerprints or {}
     by_phase: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for path in sorted(folder.list_files("counts")):
         if path.endswith(".json"):
@@ -106,13 +113,18 @@ def build_manifest(
         "seed": config["seed"],
         "config_sha256": config_sha256,
         "config": config,
-        "inputs": [
-            {"task": t.rank, "source": t.source, "path": t.label, "snapshot": t.snapshot} for t in tasks
-        ],
+        "inputs": [_input_entry(t, fingerprints.get(t.label)) for t in tasks],
         "totals": summarise_counts(by_phase.pop("documents", [])),
         "phase_totals": {phase: summarise_counts(s) for phase, s in sorted(by_phase.items())},
         "outputs": outputs,
     }
+
+
+def _input_entry(task: InputTask, fingerprint: dict[str, Any] | None) -> dict[str, Any]:
+    entry = {"task": task.rank, "source": task.source, "path": task.label, "snapshot": task.snapshot}
+    if fingerprint is not None:
+        entry |= {"bytes": fingerprint["bytes"], "sha256_ends": fingerprint["sha256_ends"]}
+    return entry
 
 
 def write_manifest(folder: DataFolder, manifest: dict[str, Any]) -> None:

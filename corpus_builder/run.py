@@ -20,13 +20,13 @@ from corpus_builder.executors.local import LocalExecutor, RunResult
 from corpus_builder.executors.ray import RayExecutor, RaySettings, ray_session
 from corpus_builder.manifest import build_manifest, write_manifest
 from corpus_builder.mixture import build_mixture_phases
+from corpus_builder.output_claim import claim_output, input_fingerprints, output_lock
 from corpus_builder.phases.base import Phase, PhaseStep, RunContext
 from corpus_builder.pipeline.registry import build_pipeline
-from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_label
+from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_base, provenance_label
 from corpus_builder.tokenize import build_tokenize_phases
 from corpus_builder.writers.atomic import sha256_and_size
 
-RUN_IDENTITY = "_logs/run_identity.json"
 DOCUMENTS_PHASE = "documents"
 DEDUPED_FOLDER = "deduped"
 
@@ -74,12 +74,12 @@ def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig
     return config.model_copy(update=update)
 
 
-def identity(config: PipelineConfig, tasks: list[InputTask]) -> tuple[dict[str, Any], str]:
+def identity(config: PipelineConfig, tasks: list[InputTask], base_dir: str) -> tuple[dict[str, Any], str]:
     """The part of the config that decides the output, and its hash (workers and paths excluded)."""
     described = config.model_dump(mode="json", exclude={"output": {"dir"}, "executor": True})
     if config.tokenize is not None and config.tokenize.model:
         # The model's bytes decide the tokens, not where the file lies.
-        described["tokenize"]["model"] = provenance_label(config.tokenize.model)
+        described["tokenize"]["model"] = provenance_label(config.tokenize.model, provenance_base(base_dir))
         described["tokenize"]["model_sha256"] = file_sha256(config.tokenize.model)
     payload = orjson.dumps(
         {"config": described, "inputs": [[t.source, t.label, t.snapshot, t.limit] for t in tasks]},
@@ -97,25 +97,6 @@ def _local_size(tasks: list[InputTask]) -> int | None:
         return sum(os.path.getsize(t.path) for t in tasks)
     except OSError:
         return None
-
-
-def _claim_output(output_dir: str, config_sha256: str) -> None:
-    folder = get_datafolder(output_dir)
-    try:
-        folder.makedirs("_logs", exist_ok=True)
-        if folder.exists(RUN_IDENTITY):
-            with folder.open(RUN_IDENTITY, "rb") as f:
-                previous = orjson.loads(f.read()).get("config_sha256")
-            if previous != config_sha256:
-                raise RunError(
-                    f"{output_dir} holds the output of a different configuration or input list; "
-                    "choose another --output or remove it"
-                )
-            return
-        with folder.open(RUN_IDENTITY, "wb") as f:
-            f.write(orjson.dumps({"config_sha256": config_sha256}))
-    except OSError as exc:
-        raise RunError(f"cannot write to output directory {output_dir}: {exc}") from None
 
 
 def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[int], str]) -> None:
@@ -189,14 +170,32 @@ def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
 
 def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutcome:
     tasks = build_tasks(config, base_dir, options.inputs)
-    described, config_sha256 = identity(config, tasks)
+    described, config_sha256 = identity(config, tasks, base_dir)
     # Absolute before fsspec sees it: fsspec caches folder objects by the string they were made from,
     # so a relative path would keep pointing at the first working directory it was resolved in.
     output_dir = config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
     ctx = RunContext(output_dir=output_dir, seed=config.seed, workers=config.executor.workers)
     steps = build_pipeline(config, tasks, output_dir, base_dir)
     phases = later_phases(config, ctx)
-    _claim_output(output_dir, config_sha256)
+    inputs = input_fingerprints(tasks)
+    try:
+        with output_lock(output_dir):
+            claim_output(output_dir, config_sha256, inputs)
+            return _run_phases(config, tasks, steps, phases, output_dir, described, config_sha256, inputs)
+    except OSError as exc:  # a full disk, a read-only or vanished output: one line, a rerun resumes
+        raise RunError(f"cannot write to output directory {output_dir}: {exc}") from None
+
+
+def _run_phases(
+    config: PipelineConfig,
+    tasks: list[InputTask],
+    steps: list,
+    phases: list[Phase],
+    output_dir: str,
+    described: dict[str, Any],
+    config_sha256: str,
+    inputs: dict[str, Any],
+) -> RunOutcome:
     logs = f"{output_dir.rstrip('/')}/_logs"
     result = make_executor(
         config.executor,
@@ -215,7 +214,7 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutco
         _check(phase_result, phase.name, output_dir, str)
         phases[0:0] = phase.finish()
     folder = get_datafolder(output_dir)
-    manifest = build_manifest(folder, described, config_sha256, tasks)
+    manifest = build_manifest(folder, described, config_sha256, tasks, inputs)
     write_manifest(folder, manifest)
     used = {id(t.config) for t in tasks}
     skipped = tuple(f"sources[{i}] ({s.name})" for i, s in enumerate(config.sources) if id(s) not in used)

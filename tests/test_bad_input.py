@@ -28,6 +28,7 @@ import pytest
 
 from corpus_builder.samples.generate import build_pages
 from tests.pipeline_helpers import corpus_build, output_digests
+from tests.test_inputs_and_yaml import billion_laughs
 
 # ----------------------------------------------------------------------------------------------- WARC bytes
 
@@ -571,6 +572,11 @@ def _yaml(inputs: Path, output: Path, **replace: str) -> str:
     return text
 
 
+def _fifo(path: Path) -> str:
+    os.mkfifo(path)
+    return str(path)
+
+
 @dataclass
 class RunCase:
     name: str
@@ -623,6 +629,36 @@ RUN_CASES = [
         lambda i, o: _yaml(i, o, **{f'paths: ["{i}/*.warc.gz"]': "path_list: no-such-paths.txt"}),
         2,
         "source cc: cannot read the path list",
+    ),
+    # run-level hostile input (issue 13): each fails at once with one line, before any output
+    RunCase(
+        "yaml_alias_bomb",
+        # on a key the schema checks: the old loader hung in repr() of the 10^9-item value
+        lambda i, o: billion_laughs() + _yaml(i, o, **{"seed: 0": "seed: *l8"}),
+        2,
+        "aliases expand to more than 1,000,000 nodes",
+    ),
+    RunCase(
+        "yaml_duplicate_key",
+        lambda i, o: _yaml(i, o, **{"seed: 0": "seed: 0\nname: again"}),
+        2,
+        "p.yaml:3: duplicate key 'name' (first at ",
+    ),
+    RunCase("seed_too_large", lambda i, o: _yaml(i, o, **{"seed: 0": "seed: 1e27"}), 2, "seed:"),
+    RunCase("seed_negative", lambda i, o: _yaml(i, o, **{"seed: 0": "seed: -5"}), 2, "seed:"),
+    RunCase(
+        "input_is_a_character_device",
+        lambda i, o: _yaml(i, o),
+        2,
+        "'/dev/zero' is a character device, not a regular file",
+        lambda i, o: ["--input", "/dev/zero"],
+    ),
+    RunCase(
+        "input_is_a_fifo",
+        lambda i, o: _yaml(i, o),
+        2,
+        "is a FIFO (named pipe), not a regular file",
+        lambda i, o: ["--input", _fifo(o.parent / "pipe.warc.gz")],
     ),
     # exit 1: run.py reports an unusable output directory as a RunError (cli.py maps that to 1)
     RunCase(

@@ -134,7 +134,7 @@ def test_other_config_refuses_the_same_output(
     pipeline = write_pipeline(tmp_path / "p.yaml", sample_inputs, single_worker_run)
     pipeline.write_text(pipeline.read_text().replace("ja: 0.65, en: 0.65", "ja: 0.7, en: 0.65"))
     result = CliRunner().invoke(app, ["run", str(pipeline)])
-    assert result.exit_code == 1 and "different configuration" in result.output
+    assert result.exit_code == 2 and "different configuration" in result.output
 
 
 def test_input_override_and_limit(sample_inputs: Path, tmp_path: Path) -> None:

@@ -225,3 +225,43 @@ def test_ray_job_submit_matches_local(
     assert submitted.returncode == 0, submitted.stdout[-3000:] + submitted.stderr[-3000:]
     assert "succeeded" in submitted.stdout + submitted.stderr
     assert output_digests(tmp_path / "out") == local_reference
+
+
+def test_ray_job_submit_from_an_uploaded_working_dir_matches_a_local_run_elsewhere(
+    sample_inputs: Path, tmp_path: Path, ray_head: str
+) -> None:
+    """Issue 14 item 4: the job's driver runs in Ray's copy of --working-dir, a local run anywhere
+    else; inputs are recorded relative to the project root (pyproject.toml), so the bytes agree."""
+    project = tmp_path / "project"
+    (project / "samples").mkdir(parents=True)
+    for warc in sorted(sample_inputs.glob("*.warc.gz")):
+        (project / "samples" / warc.name).write_bytes(warc.read_bytes())
+    (project / "pyproject.toml").write_text("[project]\nname = 'corpus'\n")
+    (project / "pipelines").mkdir()
+    pipeline = project / "pipelines" / "p.yaml"
+    write_pipeline(pipeline, Path("../samples"), tmp_path / "unused", documents_only=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    local = subprocess.run(
+        [sys.executable, "-m", "corpus_builder", "run", str(pipeline), "--output", str(tmp_path / "local")],
+        capture_output=True, text=True, timeout=300, cwd=elsewhere,
+    )  # fmt: skip
+    assert local.returncode == 0, local.stderr
+    ray_cli = str(Path(sys.executable).with_name("ray"))
+    env = os.environ | {"RAY_AUTH_MODE": "token"}
+    env.pop("RAY_ADDRESS", None)
+    deadline = time.monotonic() + 120
+    while True:
+        submitted = subprocess.run(
+            [ray_cli, "job", "submit", "--address", ray_head, "--working-dir", str(project), "--",
+             sys.executable, "-m", "corpus_builder", "run", "pipelines/p.yaml", "--executor", "ray",
+             "--output", str(tmp_path / "job")],
+            capture_output=True, text=True, timeout=300, env=env, cwd=elsewhere,
+        )  # fmt: skip
+        if "No available agent" not in submitted.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert submitted.returncode == 0, submitted.stdout[-3000:] + submitted.stderr[-3000:]
+    manifest = (tmp_path / "job" / "manifest.json").read_text()
+    assert '"path": "samples/sample-00000.warc.gz"' in manifest
+    assert output_digests(tmp_path / "job") == output_digests(tmp_path / "local")

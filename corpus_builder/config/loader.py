@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from corpus_builder.config.models import STAGE_RANK, PipelineConfig
+from corpus_builder.config.yaml_file import YamlFileError, load_yaml_file
 
 
 class ConfigError(Exception):
@@ -31,6 +32,8 @@ def _key_path(loc: tuple[Any, ...]) -> str:
 
 
 QUOTE = "'"
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 61
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -46,7 +49,8 @@ def _describe(error: dict[str, Any]) -> str:
     elif message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     if error["type"] not in ("extra_forbidden", "missing") and "input" in error:
-        shown = repr(error["input"])
+        # reprlib: a large value is abbreviated while it is rendered, never rendered whole first
+        shown = _SHORT_REPR.repr(error["input"])
         if len(shown) <= 60:
             message += f" (got {shown})"
     return message
@@ -63,22 +67,18 @@ def parse_config(data: Any, *, source: str, base_dir: str | None) -> PipelineCon
         raise ConfigError(f"{source}: {_key_path(first['loc'])}: {_describe(first)}{more}") from None
 
 
+def read_yaml(path: str | Path) -> Any:
+    """The one way a pipeline or plan file is read (see config/yaml_file.py for what it refuses)."""
+    try:
+        return load_yaml_file(path)
+    except YamlFileError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def load_config(path: str | Path) -> PipelineConfig:
-    """Read `path` with yaml.safe_load and validate it; relative paths inside resolve against its folder."""
+    """Read `path` with `read_yaml` and validate it; relative paths inside resolve against its folder."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
+    data = read_yaml(path)
     return parse_config(data, source=str(path), base_dir=str(path.resolve().parent))
 
 
@@ -86,13 +86,9 @@ def all_errors(path: str | Path) -> list[str]:
     """Every validation problem of a file, one line each (for `corpus-build validate`)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except Exception:  # noqa: BLE001 - load_config produces the single readable message for these
-        try:
-            load_config(path)
-        except ConfigError as exc:
-            return [str(exc)]
-        return []
+        data = read_yaml(path)
+    except ConfigError as exc:
+        return [str(exc)]
     if not isinstance(data, dict):
         return [f"{path}: the file must hold a mapping of keys, not {type(data).__name__}"]
     try:
@@ -123,11 +119,7 @@ def load_plan(path: str | Path) -> PlanInputs:
     from corpus_builder.mixture import MixturePlanFile
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        load_config(path)  # raises the one-line error
-        raise
+    data = read_yaml(path)
     if _is_plan_file(data):
         try:
             return PlanInputs(None, MixturePlanFile.model_validate(data).mixture, None)

@@ -173,7 +173,13 @@ class ExecutorConfig(StrictModel):
 
 class PipelineConfig(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    seed: int = 0
+    seed: int = Field(
+        default=0,
+        ge=0,
+        lt=2**32,
+        description="Seed of every random choice (tokenizer sampling, mixture, MinHash); sentencepiece's "
+        "set_random_generator_seed takes an unsigned 32-bit value, so 0 <= seed < 2**32.",
+    )
     sources: list[SourceConfig] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1)
     dedup: DedupConfig | None = None

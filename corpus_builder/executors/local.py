@@ -27,6 +27,7 @@ from datatrove.utils.stats import PipelineStats
 from corpus_builder.executors.display import ProgressDisplay
 from corpus_builder.executors.progress import progress
 from corpus_builder.executors.task import run_task
+from corpus_builder.writers.atomic import atomic_open
 
 
 @dataclass
@@ -169,7 +170,14 @@ def merge_stats(logging_dir: DataFolder) -> None:
     """Sum the per-task stats files of a phase into its `stats.json`."""
     total = PipelineStats()
     for path in sorted(logging_dir.list_files("stats")):
-        with logging_dir.open(path, "r") as f:
-            total += PipelineStats.from_json(json.load(f))
-    with logging_dir.open("stats.json", "w") as f:
-        total.save_to_disk(f)
+        try:
+            with logging_dir.open(path, "r") as f:
+                total += PipelineStats.from_json(json.load(f))
+        except ValueError as exc:
+            # Cut short by a full disk or a kill: timings only, and the task that wrote it is redone
+            # (its completion mark comes after its stats), so the sum goes on without it.
+            print(
+                f"warning: {logging_dir.path}/{path}: unreadable task stats left out ({exc})", file=sys.stderr
+            )
+    with atomic_open(logging_dir, "stats.json") as f:
+        f.write(total.to_json().encode())

@@ -12,6 +12,7 @@ one-line summary on the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import deque
@@ -32,7 +33,10 @@ class _TaskLogSink:
 
     def write(self, message: str) -> None:
         if self.file is not None:
-            self.file.write(message)
+            # A full disk: the line is lost, not turned into loguru's "Logging error" traceback on the
+            # terminal; the task's own failure (the same OSError) is reported by the executor.
+            with contextlib.suppress(OSError):
+                self.file.write(message)
 
 
 _SINK = _TaskLogSink()

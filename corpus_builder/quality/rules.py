@@ -17,8 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from corpus_builder.config.yaml_file import load_yaml_file
 from corpus_builder.quality import code as _code
 from corpus_builder.quality import fineweb2 as _fineweb2
 from corpus_builder.quality import hojichar as _hojichar
@@ -332,12 +331,7 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> RuleSet:
 
 
 def _load_preset_file(path: Path) -> RuleSet:
-    try:
-        # libyaml's loader when PyYAML has it: presets carry word lists, ~10x faster to parse in C
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
+    data = load_yaml_file(path)  # the pipelines' reader: bounded aliases, no duplicate keys
     try:
         return _parse_preset(data, base_dir=path.parent)
     except ValueError as exc:

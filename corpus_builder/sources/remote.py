@@ -17,7 +17,6 @@ Nothing here reads a whole WARC into memory: HTTP bodies are streamed from the s
 
 from __future__ import annotations
 
-import glob
 import gzip
 import io
 import os
@@ -28,6 +27,8 @@ from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+
+from corpus_builder.sources.local_inputs import InputFileError, expand_local, file_identity
 
 __all__ = ["RemoteInputError", "open_input", "read_path_list", "expand_inputs"]
 
@@ -232,11 +233,12 @@ def read_path_list(
 def expand_inputs(patterns: list[str], base_dir: str | None = None) -> list[str]:
     """Expand local globs (sorted), resolve relative paths against ``base_dir``, pass URLs through.
 
-    Raises FileNotFoundError naming the pattern when a local pattern matches nothing.  Duplicates are
-    dropped, keeping the first occurrence, so overlapping globs do not process a file twice.
+    Raises FileNotFoundError (InputFileError) naming the pattern when a local pattern matches nothing or
+    names something that is not a regular file (see sources/local_inputs.py). Duplicates (the same
+    file by path, glob overlap or symlink) are dropped, keeping the first occurrence.
     """
     out: list[str] = []
-    seen: set[str] = set()
+    seen: set[str | tuple[int, int]] = set()
     for pat in patterns:
         if _is_url(pat):
             items = [pat]
@@ -246,20 +248,13 @@ def expand_inputs(patterns: list[str], base_dir: str | None = None) -> list[str]
                 p = os.path.join(base_dir, p)
             # Normalised so provenance columns show a clean path, not `pipelines/../samples/...`.
             p = os.path.normpath(p)
-            if glob.has_magic(p):
-                # a directory is never an input file, even when a glob happens to match one
-                items = [it for it in sorted(glob.glob(p, recursive=True)) if not os.path.isdir(it)]
-            else:
-                if os.path.isdir(p):
-                    raise FileNotFoundError(
-                        f"input {pat!r} is a directory, not a WARC file; give files or a glob such as "
-                        f"{os.path.join(pat, '*.warc.gz')!r}"
-                    )
-                items = [p] if os.path.exists(p) else []
+            items = expand_local(p)
             if not items:
-                raise FileNotFoundError(f"input pattern matched no files: {pat!r} (resolved to {p!r})")
+                raise InputFileError(f"input pattern matched no files: {pat!r} (resolved to {p!r})")
         for it in items:
-            if it not in seen:
-                seen.add(it)
+            # a local file is the same input whichever path or link names it
+            key = it if _is_url(it) else file_identity(it)
+            if key not in seen:
+                seen.add(key)
                 out.append(it)
     return out

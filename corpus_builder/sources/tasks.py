@@ -10,10 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from corpus_builder.config.models import PipelineConfig
 from corpus_builder.config.sources import CommonCrawlSource, SourceConfig
+from corpus_builder.config.yaml_file import YamlFileError, load_yaml_file
 from corpus_builder.sources.remote import expand_inputs, read_path_list
 from corpus_builder.sources.selection import SourceError, check_sources, inputs_by_source
 
@@ -24,26 +23,42 @@ class InputTask:
     config: SourceConfig  # the `sources:` entry this file belongs to (its kind selects the reader)
     source: str
     path: str  # what the reader opens: a URL or an absolute path
-    label: str  # what provenance records: the URL, or the path relative to the working directory
+    label: str  # what provenance records: the URL, or the path relative to provenance_base()
     snapshot: str | None
     limit: int | None
 
 
-def provenance_label(path: str) -> str:
-    """A URL as is; a local file relative to the working directory when it lies below it, so that
-    outputs made from the same checkout name their inputs the same wherever the checkout is."""
+#: Files that mark the root of a project (a checkout, an uploaded Ray working_dir).
+PROJECT_MARKERS = ("pyproject.toml", ".git")
+
+
+def provenance_base(pipeline_dir: str) -> str:
+    """The folder input paths are recorded relative to: the nearest folder at or above the pipeline
+    file's that holds a PROJECT_MARKERS entry (a checkout's root), else the pipeline file's own folder.
+    It moves with the project (another clone, a Ray job's uploaded working_dir), while the working
+    directory a command happens to run from does not, so provenance and run identity stay the same."""
+    folder = Path(pipeline_dir).resolve()
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+            return str(candidate)
+    return str(folder)
+
+
+def provenance_label(path: str, base: str) -> str:
+    """A URL as is; a local file relative to `base` (provenance_base) when it lies below it, else its
+    absolute path."""
     if "://" in path:
         return path
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    relative = os.path.relpath(path, base)
+    return path if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
 
 
 def _snapshot_entry(source: CommonCrawlSource, base_dir: str) -> dict:
     manifest_path = Path(base_dir) / source.manifest
     try:
-        manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise SourceError(f"source {source.name}: cannot read manifest {manifest_path}: {exc}") from None
+        manifest = load_yaml_file(manifest_path) or {}
+    except YamlFileError as exc:
+        raise SourceError(f"source {source.name}: cannot read manifest: {exc}") from None
     entry = (manifest.get("snapshots") or {}).get(source.snapshot)
     if not entry:
         raise SourceError(f"source {source.name}: snapshot {source.snapshot} is not in {manifest_path}")
@@ -82,12 +97,13 @@ def build_tasks(config: PipelineConfig, base_dir: str, inputs: list[str] | None 
     overrides = inputs_by_source(config, inputs)
     skipped = check_sources(config, base_dir, overrides)
     tasks: list[InputTask] = []
+    base = provenance_base(base_dir)
     for index, source in enumerate(config.sources):
         if index in skipped:
             continue
         for path in source_paths(source, base_dir, overrides.get(index)):
             absolute = path if "://" in path else os.path.abspath(path)
             snapshot = getattr(source, "snapshot", None)
-            label = provenance_label(absolute)
+            label = provenance_label(absolute, base)
             tasks.append(InputTask(len(tasks), source, source.name, absolute, label, snapshot, source.limit))
     return tasks
