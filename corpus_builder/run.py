@@ -15,6 +15,7 @@ from datatrove.io import get_datafolder
 
 from corpus_builder.config.loader import load_config
 from corpus_builder.config.models import ExecutorConfig, PipelineConfig
+from corpus_builder.config.paths import project_root
 from corpus_builder.dedup import build_dedup_phases
 from corpus_builder.executors.local import LocalExecutor, RunResult
 from corpus_builder.executors.ray import RayExecutor, RaySettings, ray_session
@@ -23,7 +24,7 @@ from corpus_builder.mixture import build_mixture_phases
 from corpus_builder.output_claim import claim_output, input_fingerprints, output_lock
 from corpus_builder.phases.base import Phase, PhaseStep, RunContext
 from corpus_builder.pipeline.registry import build_pipeline
-from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_base, provenance_label
+from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_label
 from corpus_builder.tokenize import build_tokenize_phases
 from corpus_builder.writers.atomic import sha256_and_size
 
@@ -57,7 +58,9 @@ class RunOutcome:
 def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig:
     update: dict[str, Any] = {}
     if options.output:
-        update["output"] = config.output.model_copy(update={"dir": options.output})
+        # --output is typed at a prompt, so a relative one means the working directory
+        out = options.output if "://" in options.output else os.path.abspath(options.output)
+        update["output"] = config.output.model_copy(update={"dir": out})
     executor_update = {
         key: value
         for key, value in (
@@ -79,7 +82,7 @@ def identity(config: PipelineConfig, tasks: list[InputTask], base_dir: str) -> t
     described = config.model_dump(mode="json", exclude={"output": {"dir"}, "executor": True})
     if config.tokenize is not None and config.tokenize.model:
         # The model's bytes decide the tokens, not where the file lies.
-        described["tokenize"]["model"] = provenance_label(config.tokenize.model, provenance_base(base_dir))
+        described["tokenize"]["model"] = provenance_label(config.tokenize.model, project_root(base_dir))
         described["tokenize"]["model_sha256"] = file_sha256(config.tokenize.model)
     payload = orjson.dumps(
         {"config": described, "inputs": [[t.source, t.label, t.snapshot, t.limit] for t in tasks]},

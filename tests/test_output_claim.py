@@ -219,6 +219,31 @@ def test_the_same_command_from_another_directory_resumes(sample_inputs: Path, tm
     ]
 
 
+def test_a_relative_output_in_the_yaml_lies_below_the_project_root(sample_inputs: Path, tmp_path: Path) -> None:
+    """`output.dir: out/p` from the checkout's root and from anywhere else is one folder, so the second
+    command resumes instead of starting a fresh output below its working directory; a relative --output
+    still means the working directory."""
+    project = tmp_path / "project"
+    copy_inputs(sample_inputs, project / "samples")
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (project / "pipelines").mkdir()
+    pipeline = write_pipeline(
+        project / "pipelines" / "p.yaml", Path("../samples"), Path("out/p"), documents_only=True
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    first = run_cli("run", str(pipeline), cwd=elsewhere)
+    assert first.returncode == 0, first.stderr
+    assert (project / "out" / "p" / "manifest.json").is_file()
+    assert not (elsewhere / "out").exists() and not (project / "pipelines" / "out").exists()
+    second = run_cli("run", "pipelines/p.yaml", cwd=project)
+    assert second.returncode == 0, second.stderr
+    assert "3 task(s) (3 already complete)" in second.stdout
+    third = run_cli("run", str(pipeline), "--output", "here", cwd=elsewhere)
+    assert third.returncode == 0, third.stderr
+    assert output_digests(elsewhere / "here") == output_digests(project / "out" / "p")
+
+
 # ------------------------------------------------------------------------------------------ disk full
 
 

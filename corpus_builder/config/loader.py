@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import reprlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corpus_builder.config.models import STAGE_RANK, PipelineConfig
+from corpus_builder.config.paths import project_root
 from corpus_builder.config.yaml_file import YamlFileError, load_yaml_file
 
 
@@ -79,7 +81,18 @@ def load_config(path: str | Path) -> PipelineConfig:
     """Read `path` with `read_yaml` and validate it; relative paths inside resolve against its folder."""
     path = Path(path)
     data = read_yaml(path)
-    return parse_config(data, source=str(path), base_dir=str(path.resolve().parent))
+    config = parse_config(data, source=str(path), base_dir=str(path.resolve().parent))
+    return _output_below_project(config, str(path.resolve().parent))
+
+
+def _output_below_project(config: PipelineConfig, pipeline_dir: str) -> PipelineConfig:
+    """A relative `output.dir` names a folder below the project root (config/paths.py), not below the
+    working directory, so the same command from anywhere writes to, and resumes, the same output."""
+    out = config.output.dir
+    if "://" in out or os.path.isabs(out):
+        return config
+    resolved = os.path.normpath(os.path.join(project_root(pipeline_dir), out))
+    return config.model_copy(update={"output": config.output.model_copy(update={"dir": resolved})})
 
 
 def all_errors(path: str | Path) -> list[str]:

@@ -144,7 +144,11 @@ _NEEDS = {
 
 
 class OutputConfig(StrictModel):
-    dir: str = Field(default="out", description="Output directory or fsspec URL (relative to the CWD).")
+    dir: str = Field(
+        default="out",
+        description="Output directory or fsspec URL; a relative one lies below the project root (the "
+        "nearest folder above the pipeline file with pyproject.toml or .git, else the file's own).",
+    )
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
     compression_level: int | None = Field(default=3, ge=1, le=22)
     row_group_rows: int = Field(default=20_000, gt=0, le=10_000_000)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus_builder.config.models import PipelineConfig
+from corpus_builder.config.paths import project_root
 from corpus_builder.config.sources import CommonCrawlSource, SourceConfig
 from corpus_builder.config.yaml_file import YamlFileError, load_yaml_file
 from corpus_builder.sources.remote import expand_inputs, read_path_list
@@ -23,30 +24,14 @@ class InputTask:
     config: SourceConfig  # the `sources:` entry this file belongs to (its kind selects the reader)
     source: str
     path: str  # what the reader opens: a URL or an absolute path
-    label: str  # what provenance records: the URL, or the path relative to provenance_base()
+    label: str  # what provenance records: the URL, or the path relative to config.paths.project_root()
     snapshot: str | None
     limit: int | None
 
 
-#: Files that mark the root of a project (a checkout, an uploaded Ray working_dir).
-PROJECT_MARKERS = ("pyproject.toml", ".git")
-
-
-def provenance_base(pipeline_dir: str) -> str:
-    """The folder input paths are recorded relative to: the nearest folder at or above the pipeline
-    file's that holds a PROJECT_MARKERS entry (a checkout's root), else the pipeline file's own folder.
-    It moves with the project (another clone, a Ray job's uploaded working_dir), while the working
-    directory a command happens to run from does not, so provenance and run identity stay the same."""
-    folder = Path(pipeline_dir).resolve()
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
-            return str(candidate)
-    return str(folder)
-
-
 def provenance_label(path: str, base: str) -> str:
-    """A URL as is; a local file relative to `base` (provenance_base) when it lies below it, else its
-    absolute path."""
+    """A URL as is; a local file relative to `base` (config.paths.project_root) when it lies below it,
+    else its absolute path."""
     if "://" in path:
         return path
     relative = os.path.relpath(path, base)
@@ -97,7 +82,7 @@ def build_tasks(config: PipelineConfig, base_dir: str, inputs: list[str] | None 
     overrides = inputs_by_source(config, inputs)
     skipped = check_sources(config, base_dir, overrides)
     tasks: list[InputTask] = []
-    base = provenance_base(base_dir)
+    base = project_root(base_dir)
     for index, source in enumerate(config.sources):
         if index in skipped:
             continue
