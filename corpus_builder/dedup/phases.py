@@ -78,10 +78,6 @@ DEDUPED_EXTRA = [
     pa.field("dup_cluster_id", pa.string(), nullable=False),
     pa.field("dup_cluster_size", pa.int32()),
 ]
-EXCLUDED_DEDUP_SCHEMA = pa.schema(
-    [*EXCLUDED_SCHEMA, pa.field("duplicate_of", pa.string(), nullable=False)],
-    metadata={**EXCLUDED_SCHEMA.metadata, b"corpus_builder.table": b"excluded"},
-)
 CLUSTER_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
@@ -761,7 +757,8 @@ class FilterPhase(_DedupPhase):
                     else pa.nulls(len(drop), EXCLUDED_SCHEMA.field(optional).type)
                 )
             row["duplicate_of"] = pa.array([duplicate_of[i] for i in drop], pa.string())
-            ex = pa.table({f.name: row[f.name] for f in EXCLUDED_DEDUP_SCHEMA}).cast(EXCLUDED_DEDUP_SCHEMA)
+            # the document phase's excluded schema, so one glob over excluded/ reads as one table
+            ex = pa.table({f.name: row[f.name] for f in EXCLUDED_SCHEMA}).cast(EXCLUDED_SCHEMA)
             ex_path = f"excluded/dedup-{lang}-{stem}.parquet"
             write_parquet_atomic(folder, ex_path, ex)
             files[ex_path] = ex.num_rows
