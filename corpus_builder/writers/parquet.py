@@ -84,9 +84,13 @@ def _provenance(doc: Document) -> dict[str, Any]:
     }
 
 
+def _extra_value(value: Any) -> str:
+    return ",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+
+
 def _extra(doc: Document) -> list[dict[str, str]] | None:
     extra = doc.metadata.get("extra")
-    return [{"key": key, "value": str(value)} for key, value in extra.items()] if extra else None
+    return [{"key": key, "value": _extra_value(value)} for key, value in extra.items()] if extra else None
 
 
 def _signals(doc: Document) -> list[dict[str, float]] | None:
