@@ -68,6 +68,8 @@ def run(
     dedup = manifest.get("phase_totals", {}).get("dedup")
     if dedup:
         typer.echo(_summary_line("after dedup", dedup, None, outcome.output_dir))
+    if outcome.skipped:
+        typer.echo(f"not run: {', '.join(outcome.skipped_phases)} ({outcome.skipped})")
 
 
 def _summary_line(label: str, totals: dict, read_errors: dict | None, output_dir: str) -> str:
@@ -223,7 +225,9 @@ def train_tokenizer_command(
         str | None, typer.Option("--model", help="Where to write the model (default: OUTPUT/tokenizer/).")
     ] = None,
 ) -> None:
-    """Train a sentencepiece model on a per-language sample of a run's kept documents."""
+    """Train a sentencepiece model on a per-language sample of a run's kept documents (deduped/ when
+    the pipeline dedups, as the run itself does, so both give the same model)."""
+    from corpus_builder.run import tokenizer_input_folder
     from corpus_builder.tokenize import train_tokenizer
     from corpus_builder.tokenize.phase import TRAINED_MODEL
 
@@ -233,7 +237,8 @@ def train_tokenizer_command(
     out = (output or config.output.dir).rstrip("/")
     target = model or f"{out}/{TRAINED_MODEL}"
     try:
-        info = train_tokenizer(config.tokenize, f"{out}/documents", target, config.seed)
+        documents = f"{out}/{tokenizer_input_folder(config)}"
+        info = train_tokenizer(config.tokenize, documents, target, config.seed)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     typer.echo(f"wrote {target}: {info}")

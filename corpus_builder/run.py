@@ -51,6 +51,9 @@ class RunOutcome:
     tasks: int
     result: RunResult
     manifest: dict[str, Any]
+    #: why the phases in `skipped_phases` did not run (e.g. nothing was kept), else None
+    skipped: str | None = None
+    skipped_phases: tuple[str, ...] = ()
 
 
 def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig:
@@ -128,16 +131,19 @@ def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[i
         )
 
 
+def tokenizer_input_folder(config: PipelineConfig) -> str:
+    """The folder tokenization (and tokenizer training) reads: deduped/ when the run dedups."""
+    return DEDUPED_FOLDER if config.dedup is not None else DOCUMENTS_PHASE
+
+
 def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
     """The shard-level phases after the document phase, in the order they must run."""
     phases: list[Phase] = []
-    documents = DOCUMENTS_PHASE
     if config.dedup is not None:
         # Only the first dedup phase: each one's finish() names the next (rounds until convergence).
         phases += build_dedup_phases(config.dedup, ctx)
-        documents = DEDUPED_FOLDER
     if config.tokenize is not None:
-        phases += build_tokenize_phases(config.tokenize, ctx, documents)
+        phases += build_tokenize_phases(config.tokenize, ctx, tokenizer_input_folder(config))
     if config.mixture is not None:
         phases += build_mixture_phases(config.mixture, ctx)
     return phases
@@ -205,8 +211,15 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutco
         total_bytes=_local_size(tasks),
     ).run()
     _check(result, DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
+    skipped: str | None = None
+    skipped_phases: tuple[str, ...] = ()
     while phases:
         phase = phases.pop(0)
+        skipped = phase.skip_reason()
+        if skipped:
+            # Later phases consume this one's output: none of them can run either.
+            skipped_phases = (phase.name, *(p.name for p in phases))
+            break
         phase_result = make_executor(
             config.executor, [PhaseStep(phase)], phase.num_tasks(), f"{logs}/{phase.name}", label=phase.name
         ).run()
@@ -214,5 +227,7 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutco
         phases[0:0] = phase.finish()
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks)
+    if skipped:
+        manifest["skipped_phases"] = {"phases": list(skipped_phases), "reason": skipped}
     write_manifest(folder, manifest)
-    return RunOutcome(config.output.dir, len(tasks), result, manifest)
+    return RunOutcome(config.output.dir, len(tasks), result, manifest, skipped, skipped_phases)
