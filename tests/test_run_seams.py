@@ -6,9 +6,12 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from corpus_builder.cli import app
+from corpus_builder.dedup.phases import DedupError
+from corpus_builder.run import RunOptions, run_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,3 +57,41 @@ def test_a_run_that_keeps_nothing_ends_cleanly(tmp_path: Path, sample_inputs: Pa
     # rerunning says the same, without failing
     again = CliRunner().invoke(app, ["run", str(pipeline), "--output", str(out)])
     assert again.exit_code == 0 and "not run: tokenizer.train" in again.output
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"corpus-build {version('corpus-builder')}\n"
+
+
+def test_dedup_scratch_files_go_when_dedup_completes(sample_run: Path) -> None:
+    assert (sample_run / "dedup" / "done.json").is_file()
+    assert not (sample_run / "dedup" / "work").exists()
+    manifest = json.loads((sample_run / "manifest.json").read_text())
+    assert not [o for o in manifest["outputs"] if o["path"].startswith("dedup/work/")]
+    assert list((sample_run / "dedup" / "index").glob("*.parquet"))  # what a later snapshot needs stays
+
+
+def test_dedup_scratch_files_stay_on_failure_and_a_finished_run_resumes(
+    tmp_path: Path, sample_inputs: Path
+) -> None:
+    from tests.pipeline_helpers import output_digests
+
+    # two component rounds cannot converge on the sample (it needs four): dedup fails after round 2
+    failing = _sample_pipeline(tmp_path, sample_inputs, **{"partitions: 4": "partitions: 4\n  max_rounds: 2"})
+    with pytest.raises(DedupError, match="max_rounds"):
+        run_pipeline(failing, RunOptions(output=str(tmp_path / "failed")))
+    assert (tmp_path / "failed" / "dedup" / "work" / "plan.json").is_file()
+    assert not (tmp_path / "failed" / "dedup" / "done.json").exists()
+
+    pipeline = _sample_pipeline(tmp_path, sample_inputs)
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["run", str(pipeline), "--output", str(out)]).exit_code == 0
+    first = output_digests(out)
+    again = CliRunner().invoke(app, ["run", str(pipeline), "--output", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "(3 already complete)" in again.output
+    assert output_digests(out) == first and not (out / "dedup" / "work").exists()

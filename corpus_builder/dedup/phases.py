@@ -61,6 +61,9 @@ from corpus_builder.writers.atomic import atomic_open, write_parquet_atomic
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA, EXCLUDED_SCHEMA
 
 WORK = "dedup/work"
+#: Written when dedup has finished; its scratch files under WORK are then removed (a failed or
+#: killed dedup keeps them, so a rerun resumes from the last finished phase).
+DONE = "dedup/done.json"
 ROW_BITS, FILE_BITS, SNAP_BITS, SRC_BITS = 24, 22, 12, 5
 MAX_ROWS, MAX_FILES, MAX_SNAPSHOTS = 1 << ROW_BITS, 1 << FILE_BITS, (1 << SNAP_BITS) - 1
 FILE_SHIFT, SNAP_SHIFT, SRC_SHIFT, NEW_SHIFT = 24, 46, 58, 63
@@ -239,8 +242,11 @@ class PlanPhase(_DedupPhase):
     def _tasks(self) -> list[tuple[str | None, str]]:
         return [(None, p) for p in input_files(self.folder)] + index_files(self.config)
 
+    def _done(self) -> bool:
+        return self.folder.exists(DONE)
+
     def num_tasks(self) -> int:
-        return len(self._tasks())
+        return 0 if self._done() else len(self._tasks())
 
     def run_task(self, rank: int, step: PipelineStep) -> None:
         root, path = self._tasks()[rank]
@@ -268,6 +274,9 @@ class PlanPhase(_DedupPhase):
         step.stat_update("files")
 
     def finish(self) -> list[Phase]:
+        if self._done():  # a rerun of a finished dedup: its outputs stand, its scratch files are gone
+            _remove_work(self.folder)  # (left behind if the run was killed while removing them)
+            return []
         tasks = self._tasks()
         parts = [_read_json(self.folder, f"{WORK}/plan/{i:06d}.json") for i in range(len(tasks))]
         inputs = [p for p in parts if p["index_root"] is None]
@@ -807,6 +816,17 @@ class FilterPhase(_DedupPhase):
         _write_json(folder, f"counts/dedup-{lang}-{stem}.json", summary)
         step.stat_update("kept", value=int(kept.sum()))
         step.stat_update("excluded", value=int((~kept).sum()))
+
+    def finish(self) -> list[Phase]:
+        plan = self.plan()
+        _write_json(self.folder, DONE, {"inputs": plan["inputs"], "rows": plan["rows"]})
+        _remove_work(self.folder)
+        return []
+
+
+def _remove_work(folder: DataFolder) -> None:
+    if folder.exists(WORK):
+        folder.rm(WORK, recursive=True)
 
 
 def build_dedup_phases(config: DedupConfig, ctx: RunContext) -> list[Phase]:
