@@ -237,11 +237,12 @@ def test_crawl_basics_warc_and_resume_skip(tmp_path: Path) -> None:
 class CrawlerClock:
     """When the crawler meant to send each request, on its own clock, per host.
 
-    A request that waited for its host's slot is timed at the wake-up the crawler asked for
-    (time.monotonic() at the sleep call + the requested delay); any other at the moment aiohttp starts
-    it (a TraceConfig). Arrival times at the test server would also carry the scheduling delays of a
-    loaded machine (its thread and the crawler's loop share the process), which shrink or stretch
-    single gaps by tens of ms without the crawler having sent early."""
+    A request that waited for its host's slot is timed at the wake-up the crawler asked for (its
+    time.monotonic() reading + the requested sleep); one that did not wait, at the crawler's last
+    clock reading before it (when it took the slot). Requests are matched by the task that starts
+    them (an aiohttp TraceConfig). Arrival times at the test server, or send times, would also carry
+    the scheduling delays of a loaded machine (the server's threads and the crawler's loop share the
+    process), which shrink single gaps by tens of ms without the crawler having sent early."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import contextvars
@@ -255,19 +256,23 @@ class CrawlerClock:
         wake: contextvars.ContextVar[float | None] = contextvars.ContextVar("wake", default=None)
         real_sleep = asyncio.sleep
 
+        def monotonic() -> float:
+            now = time.monotonic()
+            wake.set(now)  # a request that does not wait goes out "now", as the crawler saw it
+            return now
+
         async def sleep(delay: float, result=None):
             if delay > 0:  # the same task's next request was meant to go out at this instant
                 wake.set(time.monotonic() + delay)
             return await real_sleep(delay, result)
 
-        proxy = types.ModuleType("asyncio")
-        proxy.__dict__.update(asyncio.__dict__)
-        proxy.sleep = sleep
-        monkeypatch.setattr(crawler, "asyncio", proxy)
+        for name, replacement in (("asyncio", {"sleep": sleep}), ("time", {"monotonic": monotonic})):
+            proxy = types.ModuleType(name)
+            proxy.__dict__.update(vars(getattr(crawler, name)), **replacement)
+            monkeypatch.setattr(crawler, name, proxy)
 
         async def on_request_start(session, context, params) -> None:
             meant = wake.get()
-            wake.set(None)
             self.sends[f"{params.url.host}:{params.url.port}"].append(meant or time.monotonic())
 
         trace = aiohttp.TraceConfig()
