@@ -86,8 +86,8 @@ def run(
     dedup = manifest.get("phase_totals", {}).get("dedup")
     if dedup:
         typer.echo(_summary_line("after dedup", dedup, None, outcome.output_dir))
-    if outcome.skipped:
-        typer.echo(f"not run: {', '.join(outcome.skipped_phases)} ({outcome.skipped})")
+    if outcome.not_run_reason:
+        typer.echo(f"not run: {', '.join(outcome.not_run_phases)} ({outcome.not_run_reason})")
 
 
 def _summary_line(label: str, totals: dict, read_errors: dict | None, output_dir: str) -> str:

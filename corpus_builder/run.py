@@ -51,9 +51,9 @@ class RunOutcome:
     tasks: int
     result: RunResult
     manifest: dict[str, Any]
-    #: why the phases in `skipped_phases` did not run (e.g. nothing was kept), else None
-    skipped: str | None = None
-    skipped_phases: tuple[str, ...] = ()
+    #: why the phases in `not_run_phases` did not run (e.g. nothing was kept), else None
+    not_run_reason: str | None = None
+    not_run_phases: tuple[str, ...] = ()
 
 
 def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig:
@@ -211,14 +211,14 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutco
         total_bytes=_local_size(tasks),
     ).run()
     _check(result, DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
-    skipped: str | None = None
-    skipped_phases: tuple[str, ...] = ()
+    not_run_reason: str | None = None
+    not_run_phases: tuple[str, ...] = ()
     while phases:
         phase = phases.pop(0)
-        skipped = phase.skip_reason()
-        if skipped:
+        not_run_reason = phase.skip_reason()
+        if not_run_reason:
             # Later phases consume this one's output: none of them can run either.
-            skipped_phases = (phase.name, *(p.name for p in phases))
+            not_run_phases = (phase.name, *(p.name for p in phases))
             break
         phase_result = make_executor(
             config.executor, [PhaseStep(phase)], phase.num_tasks(), f"{logs}/{phase.name}", label=phase.name
@@ -227,7 +227,7 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutco
         phases[0:0] = phase.finish()
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks)
-    if skipped:
-        manifest["skipped_phases"] = {"phases": list(skipped_phases), "reason": skipped}
+    if not_run_reason:
+        manifest["skipped_phases"] = {"phases": list(not_run_phases), "reason": not_run_reason}
     write_manifest(folder, manifest)
-    return RunOutcome(config.output.dir, len(tasks), result, manifest, skipped, skipped_phases)
+    return RunOutcome(config.output.dir, len(tasks), result, manifest, not_run_reason, not_run_phases)
