@@ -243,7 +243,11 @@ class PlanPhase(_DedupPhase):
         return [(None, p) for p in input_files(self.folder)] + index_files(self.config)
 
     def _done(self) -> bool:
-        return self.folder.exists(DONE)
+        """Dedup with this very config has finished here (a run's output directory is tied to its
+        config; the check keeps a direct caller with another config from reusing the result)."""
+        if not self.folder.exists(DONE):
+            return False
+        return _read_json(self.folder, DONE)["config"] == _done_config(self.config)
 
     def num_tasks(self) -> int:
         return 0 if self._done() else len(self._tasks())
@@ -819,9 +823,14 @@ class FilterPhase(_DedupPhase):
 
     def finish(self) -> list[Phase]:
         plan = self.plan()
-        _write_json(self.folder, DONE, {"inputs": plan["inputs"], "rows": plan["rows"]})
+        done = {"config": _done_config(self.config), "inputs": plan["inputs"], "rows": plan["rows"]}
+        _write_json(self.folder, DONE, done)
         _remove_work(self.folder)
         return []
+
+
+def _done_config(config: DedupConfig) -> Any:
+    return orjson.loads(orjson.dumps(config.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
 
 
 def _remove_work(folder: DataFolder) -> None:
