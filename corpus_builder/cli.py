@@ -20,6 +20,24 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from corpus_builder import __version__
+
+        typer.echo(f"corpus-build {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Build LLM pre-training corpora from web archives into Parquet shards with provenance."""
+
+
 def _fail(message: str, code: int) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -75,6 +93,8 @@ def run(
     dedup = manifest.get("phase_totals", {}).get("dedup")
     if dedup:
         typer.echo(_summary_line("after dedup", dedup, None, outcome.output_dir))
+    if outcome.not_run_reason:
+        typer.echo(f"not run: {', '.join(outcome.not_run_phases)} ({outcome.not_run_reason})")
 
 
 def _summary_line(label: str, totals: dict, read_errors: dict | None, output_dir: str) -> str:
@@ -260,7 +280,9 @@ def train_tokenizer_command(
         str | None, typer.Option("--model", help="Where to write the model (default: OUTPUT/tokenizer/).")
     ] = None,
 ) -> None:
-    """Train a sentencepiece model on a per-language sample of a run's kept documents."""
+    """Train a sentencepiece model on a per-language sample of a run's kept documents (deduped/ when
+    the pipeline dedups, as the run itself does, so both give the same model)."""
+    from corpus_builder.run import tokenizer_input_folder
     from corpus_builder.tokenize import train_tokenizer
     from corpus_builder.tokenize.phase import TRAINED_MODEL
 
@@ -270,7 +292,8 @@ def train_tokenizer_command(
     out = (output or config.output.dir).rstrip("/")
     target = model or f"{out}/{TRAINED_MODEL}"
     try:
-        info = train_tokenizer(config.tokenize, f"{out}/documents", target, config.seed)
+        documents = f"{out}/{tokenizer_input_folder(config)}"
+        info = train_tokenizer(config.tokenize, documents, target, config.seed)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     typer.echo(f"wrote {target}: {info}")

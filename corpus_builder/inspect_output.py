@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
+from corpus_builder.writers.schema import as_dict
+
 _SAMPLE_CHARS = 160
+# Sample rows show the head of long lists (input_ids, MinHash bands) and of long integers (hashes):
+# enough to see the kind of value without a screenful of numbers.
+_SAMPLE_ITEMS = 8
+_SAMPLE_DIGITS = 12
 
 
 class InspectError(Exception):
@@ -29,6 +36,18 @@ def _files(path: str) -> list[Path]:
     if not files:
         raise InspectError(f"{path}: no Parquet files")
     return files
+
+
+def _short(value: Any) -> Any:
+    """A sample cell with long lists cut to their first items and long integers to their first digits."""
+    if isinstance(value, list):
+        head = [_short(v) for v in value[:_SAMPLE_ITEMS]]
+        return head + [f"… {len(value):,} items"] if len(value) > _SAMPLE_ITEMS else head
+    if isinstance(value, dict):
+        return {k: _short(v) for k, v in value.items()}
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > _SAMPLE_DIGITS:
+        return f"{str(value)[:_SAMPLE_DIGITS]}…({len(str(abs(value)))} digits)"
+    return value
 
 
 def describe(path: str, sample_rows: int = 3) -> str:
@@ -69,8 +88,12 @@ def describe(path: str, sample_rows: int = 3) -> str:
             sample = pq.read_table(table_files[0]).slice(0, sample_rows)
             lines.append(f"sample rows ({table_files[0].name}):")
             for row in sample.to_pylist():
+                if row.get("extra"):
+                    row["extra"] = as_dict(row["extra"])
                 shown = {
-                    k: v for k, v in row.items() if k not in ("text", "quality_signals") and v is not None
+                    k: _short(v)
+                    for k, v in row.items()
+                    if k not in ("text", "quality_signals") and v is not None
                 }
                 lines.append(f"  {shown}")
                 if row.get("text"):

@@ -53,6 +53,9 @@ class RunOutcome:
     result: RunResult
     manifest: dict[str, Any]
     skipped_sources: tuple[str, ...] = ()  # optional sources whose files were absent
+    #: why the phases in `not_run_phases` did not run (e.g. nothing was kept), else None
+    not_run_reason: str | None = None
+    not_run_phases: tuple[str, ...] = ()
 
 
 def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig:
@@ -113,17 +116,20 @@ def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[i
         )
 
 
+def tokenizer_input_folder(config: PipelineConfig) -> str:
+    """The folder tokenization (and tokenizer training) reads: deduped/ when the run dedups."""
+    return DEDUPED_FOLDER if config.dedup is not None else DOCUMENTS_PHASE
+
+
 def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
     """The shard-level phases after the document phase, in the order they must run."""
     phases: list[Phase] = []
-    documents = DOCUMENTS_PHASE
     if config.dedup is not None:
         # Only the first dedup phase: each one's finish() names the next (rounds until convergence).
         kinds = {s.name: s.kind for s in config.sources}  # source_priority may name kinds
         phases += build_dedup_phases(config.dedup, ctx, kinds)
-        documents = DEDUPED_FOLDER
     if config.tokenize is not None:
-        phases += build_tokenize_phases(config.tokenize, ctx, documents)
+        phases += build_tokenize_phases(config.tokenize, ctx, tokenizer_input_folder(config))
     if config.mixture is not None:
         phases += build_mixture_phases(config.mixture, ctx)
     return phases
@@ -209,8 +215,15 @@ def _run_phases(
         total_bytes=_local_size(tasks),
     ).run()
     _check(result, DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
+    not_run_reason: str | None = None
+    not_run_phases: tuple[str, ...] = ()
     while phases:
         phase = phases.pop(0)
+        not_run_reason = phase.skip_reason()
+        if not_run_reason:
+            # Later phases consume this one's output: none of them can run either.
+            not_run_phases = (phase.name, *(p.name for p in phases))
+            break
         phase_result = make_executor(
             config.executor, [PhaseStep(phase)], phase.num_tasks(), f"{logs}/{phase.name}", label=phase.name
         ).run()
@@ -218,7 +231,17 @@ def _run_phases(
         phases[0:0] = phase.finish()
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks, inputs)
+    if not_run_reason:
+        manifest["skipped_phases"] = {"phases": list(not_run_phases), "reason": not_run_reason}
     write_manifest(folder, manifest)
     used = {id(t.config) for t in tasks}
     skipped = tuple(f"sources[{i}] ({s.name})" for i, s in enumerate(config.sources) if id(s) not in used)
-    return RunOutcome(config.output.dir, len(tasks), result, manifest, skipped)
+    return RunOutcome(
+        config.output.dir,
+        len(tasks),
+        result,
+        manifest,
+        skipped_sources=skipped,
+        not_run_reason=not_run_reason,
+        not_run_phases=not_run_phases,
+    )

@@ -241,7 +241,59 @@ def test_crawl_basics_warc_and_resume_skip(tmp_path: Path) -> None:
         assert again.skipped == 10 and again.requests == 0 and dict(srv.counts) == before
 
 
-def test_per_host_rate_and_global_concurrency(tmp_path: Path) -> None:
+class CrawlerClock:
+    """When the crawler meant to send each request, on its own clock, per host.
+
+    A request that waited for its host's slot is timed at the wake-up the crawler asked for (its
+    time.monotonic() reading + the requested sleep); one that did not wait, at the crawler's last
+    clock reading before it (when it took the slot). Requests are matched by the task that starts
+    them (an aiohttp TraceConfig). Arrival times at the test server, or send times, would also carry
+    the scheduling delays of a loaded machine (the server's threads and the crawler's loop share the
+    process), which shrink single gaps by tens of ms without the crawler having sent early."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import contextvars
+        import types
+
+        import aiohttp
+
+        from corpus_builder.sources import crawler
+
+        self.sends: dict[str, list[float]] = defaultdict(list)
+        wake: contextvars.ContextVar[float | None] = contextvars.ContextVar("wake", default=None)
+        real_sleep = asyncio.sleep
+
+        def monotonic() -> float:
+            now = time.monotonic()
+            wake.set(now)  # a request that does not wait goes out "now", as the crawler saw it
+            return now
+
+        async def sleep(delay: float, result=None):
+            if delay > 0:  # the same task's next request was meant to go out at this instant
+                wake.set(time.monotonic() + delay)
+            return await real_sleep(delay, result)
+
+        for name, replacement in (("asyncio", {"sleep": sleep}), ("time", {"monotonic": monotonic})):
+            proxy = types.ModuleType(name)
+            proxy.__dict__.update(vars(getattr(crawler, name)), **replacement)
+            monkeypatch.setattr(crawler, name, proxy)
+
+        async def on_request_start(session, context, params) -> None:
+            meant = wake.get()
+            self.sends[f"{params.url.host}:{params.url.port}"].append(meant or time.monotonic())
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_start.append(on_request_start)
+        real_init = aiohttp.ClientSession.__init__
+
+        def init(session, *args, trace_configs=None, **kwargs) -> None:
+            real_init(session, *args, trace_configs=[*(trace_configs or []), trace], **kwargs)
+
+        monkeypatch.setattr(aiohttp.ClientSession, "__init__", init)
+
+
+def test_per_host_rate_and_global_concurrency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = CrawlerClock(monkeypatch)
     with Server(robots=None) as a, Server(robots=None) as b:
         urls = [a.url(f"/page/{i}") for i in range(6)] + [b.url(f"/page/{i}") for i in range(6)]
         s = _settings(per_host_delay_s=0.25, per_host_concurrency=2, global_concurrency=8)
@@ -250,7 +302,8 @@ def test_per_host_rate_and_global_concurrency(tmp_path: Path) -> None:
         elapsed = time.monotonic() - t0
         assert summary.outcomes == {Outcome.FETCHED: 12}
         for srv in (a, b):
-            times = sorted(t for _, t in srv.hits)  # robots.txt included: it counts against the host too
+            assert len(srv.hits) == 7  # robots.txt included: it counts against the host too
+            times = sorted(clock.sends[f"127.0.0.1:{srv.port}"])
             gaps = [y - x for x, y in zip(times, times[1:], strict=False)]
             assert len(times) == 7 and min(gaps) >= 0.24, gaps
         # both hosts were crawled in parallel: ~7 slots of 0.25 s, not 14

@@ -60,7 +60,7 @@ def doc(
         "charset": "utf-8",
         "charset_method": "utf8",
         "extractor": "trafilatura",
-        "quality_signals": [("swallow.hiragana_fraction", 0.3)],
+        "quality_signals": [{"key": "swallow.hiragana_fraction", "value": 0.3}],
     }
 
 

@@ -85,9 +85,52 @@ def test_stack_parquet(tmp_path: Path) -> None:
     assert isinstance(doc, SourceDocument) and doc.id == "h3" and doc.record_id == "x/y:pkg/m.py"
     assert doc.extra == {
         "lang": "python",
-        "license": "MIT,BSD-3-Clause",
+        "license": ["MIT", "BSD-3-Clause"],
         "repo": "x/y",
         "path": "pkg/m.py",
         "ext": "py",
     }
     assert doc.lang_hint is None and doc.offset == 2
+
+
+def test_stack_licence_lists_through_the_code_filter(tmp_path: Path) -> None:
+    """A file licensed MIT and Apache-2.0 is kept (both allowed); MIT with GPL-3.0-only is dropped and
+    names the licence that is not allowed; the output shows the list comma-separated."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from corpus_builder.run import RunOptions, run_pipeline
+    from corpus_builder.writers.schema import as_dict
+
+    code = "".join(f"def add_{i}(a, b):\n    return a + b + {i}\n\n" for i in range(20))
+    d = tmp_path / "the-stack" / "data" / "python"
+    d.mkdir(parents=True)
+    licences = [["MIT", "Apache-2.0"], ["MIT", "GPL-3.0-only"], ["Apache-2.0"]]
+    pq.write_table(
+        pa.table(
+            {
+                "hexsha": ["dual", "mixed", "single"],
+                "content": [code, code.replace("add_", "sub_"), code.replace("add_", "mul_")],
+                "max_stars_repo_path": ["a.py", "b.py", "c.py"],
+                "max_stars_repo_name": ["org/dual", "org/mixed", "org/single"],
+                "max_stars_repo_licenses": licences,
+            }
+        ),
+        d / "train-00000.parquet",
+    )
+    pipeline = tmp_path / "code_stack.yaml"
+    pipeline.write_text(
+        (Path(__file__).resolve().parents[1] / "pipelines" / "code_stack.yaml")
+        .read_text(encoding="utf-8")
+        .replace("../data/the-stack/data/*/train-*.parquet", f"{tmp_path}/the-stack/data/*/train-*.parquet"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    run_pipeline(pipeline, RunOptions(output=str(out)))
+    kept = pq.read_table(out / "documents" / "code" / "00000.parquet").to_pylist()
+    assert {r["id"]: as_dict(r["extra"])["license"] for r in kept} == {
+        "dual": "MIT,Apache-2.0",
+        "single": "Apache-2.0",
+    }
+    (dropped,) = pq.read_table(out / "excluded" / "00000.parquet").to_pylist()
+    assert dropped["id"] == "mixed" and dropped["reason"] == "license_not_allowed:GPL-3.0-only"

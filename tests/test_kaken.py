@@ -167,3 +167,130 @@ def test_harvest_year_split_paging_and_resume(tmp_path: Path) -> None:
 def test_harvest_cap_error(tmp_path: Path) -> None:
     with FakeKaken() as api, pytest.raises(KakenCapError, match="fy2002-2002 has 25 results"):
         harvest(tmp_path, _settings(api.url))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Records written to NII's published grantAward XML definition (KAKEN公開XML定義; element names and
+# cardinalities as transcribed in hirakinii/kaken-api-client-typescript,
+# docs/reference/research-project-response-xml-definition.yaml): @id and @recordSet required,
+# @awardNumber optional; parentAward/title is the parent project's; summary (1..2, @xml:lang) holds the
+# merged paragraphLists; grantAward/paragraphList repeats them per report (@parentId); grantList,
+# reportList and productList carry titles of their own.
+
+PROSE = [
+    line
+    for line in (Path(__file__).resolve().parents[1] / "corpus_builder/samples/texts/ja_prose.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line and not line.startswith("#")
+]
+
+
+def _definition_award(number: str, title: str, sentences: list[str], *, with_award_number: bool) -> str:
+    purpose = "".join(sentences[: len(sentences) // 2])
+    outline = "".join(sentences[len(sentences) // 2 :])
+    number_attr = f' awardNumber="{number}"' if with_award_number else ""
+    paragraphs = (
+        f'<paragraphList sequence="1" parentId="r1" type="purpose"><paragraph sequence="1">{purpose}</paragraph></paragraphList>'
+        f'<paragraphList sequence="2" parentId="r2" type="outline_of_research_achievement">'
+        f'<paragraph sequence="1">{outline}</paragraph></paragraphList>'
+    )
+    return f"""<grantAward id="KAKENHI-PROJECT-{number}" recordSet="kakenhi" projectType="planned"{number_attr}>
+  <identifier type="nationalAwardNumber"><normalizedValue>{number}</normalizedValue></identifier>
+  <created>2021-04-01T00:00:00Z</created>
+  <parentAward id="KAKENHI-PLANNED-{number[:-1]}X">
+    <title xml:lang="ja">親の領域研究の題目</title>
+    <title xml:lang="en">Title of the parent area</title>
+  </parentAward>
+  <summary xml:lang="ja">
+    <title>{title}</title>
+    <category niiCode="24">新学術領域研究(研究領域提案型)</category>
+    <periodOfAward searchStartFiscalYear="2021" searchEndFiscalYear="2023">
+      <startFiscalYear>2021</startFiscalYear><endFiscalYear>2023</endFiscalYear>
+    </periodOfAward>
+    {paragraphs}
+  </summary>
+  <summary xml:lang="en"><title>English title of {number}</title>
+    <paragraphList sequence="1" parentId="r1" type="purpose"><paragraph sequence="1">An English purpose.</paragraph></paragraphList>
+  </summary>
+  <grantList><grant id="g1" xml:lang="ja" fiscalYear="2021" sequence="1"><title>年度ごとの課題名</title></grant></grantList>
+  <reportList><report id="r1" type="jiseki_hokoku" xml:lang="ja" sequence="1"><title>報告書の題目</title></report></reportList>
+  <productList><product sequence="1"><title>発表論文の題目</title></product></productList>
+  {paragraphs.replace('type="purpose"', 'type="purpose" xml:lang="ja"')}
+</grantAward>"""
+
+
+def _definition_response(awards: list[str]) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<grantAwards><totalResults>2</totalResults>'
+        "<startIndex>1</startIndex><itemsPerPage>20</itemsPerPage>" + "\n".join(awards) + "</grantAwards>"
+    )
+
+
+def test_reader_follows_the_published_definition(tmp_path: Path) -> None:
+    sentences = PROSE[:8]
+    path = tmp_path / "st-000001.xml"
+    path.write_text(
+        _definition_response(
+            [
+                _definition_award("21H05001", "地域の暮らしと言葉の研究", sentences, with_award_number=True),
+                _definition_award("21H05002", "鉄道と町の記録", PROSE[8:16], with_award_number=False),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    docs = list(iter_kaken(str(path)))
+    assert all(isinstance(d, SourceDocument) for d in docs) and len(docs) == 2
+    first, second = docs
+    assert first.text.split("\n\n")[0] == "地域の暮らしと言葉の研究"  # the summary's title, not the parent's
+    assert "親の領域研究" not in first.text and "発表論文" not in first.text and "年度ごと" not in first.text
+    for sentence in sentences:
+        assert first.text.count(sentence) == 1  # once, though the top-level paragraphLists repeat them
+    assert first.extra["parent_award_title"] == "親の領域研究の題目"
+    assert first.extra["paragraph_types"] == "purpose,outline_of_research_achievement"
+    assert first.extra["start_fiscal_year"] == "2021" and first.extra["award_id"] == "KAKENHI-PROJECT-21H05001"
+    # no @awardNumber: the number comes from identifier[@type=nationalAwardNumber]
+    assert second.id == "kaken:21H05002" and second.record_id == "21H05002"
+    assert second.url == "https://kaken.nii.ac.jp/grant/KAKENHI-PROJECT-21H05002/"
+    en = list(iter_kaken(str(path), lang="en"))
+    assert [d.text for d in en] == ["English title of 21H05001\n\nAn English purpose.", "English title of 21H05002\n\nAn English purpose."]
+
+
+def test_only_id_identifies_a_project(tmp_path: Path) -> None:
+    path = tmp_path / "a.xml"
+    path.write_text(
+        '<grantAwards><grantAward id="KAKENHI-AREA-1234" recordSet="kakenhi" projectType="area">'
+        '<summary><title>領域</title><paragraphList type="abstract"><paragraph>本文です。</paragraph>'
+        "</paragraphList></summary></grantAward></grantAwards>",
+        encoding="utf-8",
+    )
+    (doc,) = iter_kaken(str(path))
+    assert isinstance(doc, SourceDocument)
+    assert doc.id == "kaken:KAKENHI-AREA-1234" and doc.url == "https://kaken.nii.ac.jp/grant/KAKENHI-AREA-1234/"
+    assert doc.text == "領域\n\n本文です。"  # a summary without xml:lang is Japanese
+
+
+def test_definition_records_pass_the_swallow_rules(tmp_path: Path) -> None:
+    from corpus_builder.run import RunOptions, run_pipeline
+
+    data = tmp_path / "kaken" / "fy2021-2023"
+    data.mkdir(parents=True)
+    (data / "st-000001.xml").write_text(
+        _definition_response(
+            [
+                _definition_award("21H05001", "地域の暮らしと言葉の研究", PROSE[:20], with_award_number=True),
+                _definition_award("21H05002", "鉄道と町の記録", PROSE[20:40], with_award_number=False),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    pipeline = tmp_path / "kaken.yaml"
+    pipeline.write_text(
+        (Path(__file__).resolve().parents[1] / "pipelines" / "kaken.yaml")
+        .read_text(encoding="utf-8")
+        .replace("../data/kaken/**/st-*.xml", f"{tmp_path}/kaken/**/st-*.xml"),
+        encoding="utf-8",
+    )
+    outcome = run_pipeline(pipeline, RunOptions(output=str(tmp_path / "out")))
+    kept = outcome.manifest["totals"]["kept"]
+    assert kept == {"kaken": {"ja": kept["kaken"]["ja"]}} and kept["kaken"]["ja"]["documents"] == 2, outcome.manifest["totals"]

@@ -219,7 +219,9 @@ def test_the_same_command_from_another_directory_resumes(sample_inputs: Path, tm
     ]
 
 
-def test_a_relative_output_in_the_yaml_lies_below_the_project_root(sample_inputs: Path, tmp_path: Path) -> None:
+def test_a_relative_output_in_the_yaml_lies_below_the_project_root(
+    sample_inputs: Path, tmp_path: Path
+) -> None:
     """`output.dir: out/p` from the checkout's root and from anywhere else is one folder, so the second
     command resumes instead of starting a fresh output below its working directory; a relative --output
     still means the working directory."""

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 from corpus_builder.cli import app
+from corpus_builder.writers.schema import as_dict
 from tests.pipeline_helpers import output_digests, write_pipeline
 
 
@@ -56,7 +57,7 @@ def test_languages_are_split_and_provenance_kept(single_worker_run: Path) -> Non
         assert row["offset"] >= 0 and row["snapshot"] == "CC-MAIN-2024-10"
         assert row["id"] in row["record_id"]
         assert row["text"].strip()
-    assert all("swallow.hiragana_fraction" in dict(row["quality_signals"]) for row in ja)
+    assert all("swallow.hiragana_fraction" in as_dict(row["quality_signals"]) for row in ja)
     # Pages in legacy encodings and with wrong declarations come out readable.
     assert {row["charset"] for row in ja} >= {"cp932", "utf-8"}
     assert not any("\ufffd" in row["text"] for row in ja)

@@ -95,7 +95,7 @@ def document_rows(lang: str, source: str, n: int, seed: int) -> list[dict]:
                 "charset": "utf-8",
                 "charset_method": "utf8",
                 "extractor": "test",
-                "quality_signals": [("test.signal", float(i))],
+                "quality_signals": [{"key": "test.signal", "value": float(i)}],
             }
         )
     return rows

@@ -63,6 +63,9 @@ from corpus_builder.writers.atomic import atomic_open, write_parquet_atomic
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA, EXCLUDED_SCHEMA
 
 WORK = "dedup/work"
+#: Written when dedup has finished; its scratch files under WORK are then removed (a failed or
+#: killed dedup keeps them, so a rerun resumes from the last finished phase).
+DONE = "dedup/done.json"
 ROW_BITS, FILE_BITS, SNAP_BITS, SRC_BITS = 24, 22, 12, 5
 MAX_ROWS, MAX_FILES, MAX_SNAPSHOTS = 1 << ROW_BITS, 1 << FILE_BITS, (1 << SNAP_BITS) - 1
 FILE_SHIFT, SNAP_SHIFT, SRC_SHIFT, NEW_SHIFT = 24, 46, 58, 63
@@ -80,10 +83,6 @@ DEDUPED_EXTRA = [
     pa.field("dup_cluster_id", pa.string(), nullable=False),
     pa.field("dup_cluster_size", pa.int32()),
 ]
-EXCLUDED_DEDUP_SCHEMA = pa.schema(
-    [*EXCLUDED_SCHEMA, pa.field("duplicate_of", pa.string(), nullable=False)],
-    metadata={**EXCLUDED_SCHEMA.metadata, b"corpus_builder.table": b"excluded"},
-)
 CLUSTER_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
@@ -246,8 +245,15 @@ class PlanPhase(_DedupPhase):
     def _tasks(self) -> list[tuple[str | None, str]]:
         return [(None, p) for p in input_files(self.folder)] + index_files(self.config)
 
+    def _done(self) -> bool:
+        """Dedup with this very config has finished here (a run's output directory is tied to its
+        config; the check keeps a direct caller with another config from reusing the result)."""
+        if not self.folder.exists(DONE):
+            return False
+        return _read_json(self.folder, DONE)["config"] == _done_config(self.config)
+
     def num_tasks(self) -> int:
-        return len(self._tasks())
+        return 0 if self._done() else len(self._tasks())
 
     def run_task(self, rank: int, step: PipelineStep) -> None:
         root, path = self._tasks()[rank]
@@ -275,6 +281,9 @@ class PlanPhase(_DedupPhase):
         step.stat_update("files")
 
     def finish(self) -> list[Phase]:
+        if self._done():  # a rerun of a finished dedup: its outputs stand, its scratch files are gone
+            _remove_work(self.folder)  # (left behind if the run was killed while removing them)
+            return []
         tasks = self._tasks()
         parts = [_read_json(self.folder, f"{WORK}/plan/{i:06d}.json") for i in range(len(tasks))]
         inputs = [p for p in parts if p["index_root"] is None]
@@ -764,7 +773,8 @@ class FilterPhase(_DedupPhase):
                     else pa.nulls(len(drop), EXCLUDED_SCHEMA.field(optional).type)
                 )
             row["duplicate_of"] = pa.array([duplicate_of[i] for i in drop], pa.string())
-            ex = pa.table({f.name: row[f.name] for f in EXCLUDED_DEDUP_SCHEMA}).cast(EXCLUDED_DEDUP_SCHEMA)
+            # the document phase's excluded schema, so one glob over excluded/ reads as one table
+            ex = pa.table({f.name: row[f.name] for f in EXCLUDED_SCHEMA}).cast(EXCLUDED_SCHEMA)
             ex_path = f"excluded/dedup-{lang}-{stem}.parquet"
             write_parquet_atomic(folder, ex_path, ex)
             files[ex_path] = ex.num_rows
@@ -813,6 +823,22 @@ class FilterPhase(_DedupPhase):
         _write_json(folder, f"counts/dedup-{lang}-{stem}.json", summary)
         step.stat_update("kept", value=int(kept.sum()))
         step.stat_update("excluded", value=int((~kept).sum()))
+
+    def finish(self) -> list[Phase]:
+        plan = self.plan()
+        done = {"config": _done_config(self.config), "inputs": plan["inputs"], "rows": plan["rows"]}
+        _write_json(self.folder, DONE, done)
+        _remove_work(self.folder)
+        return []
+
+
+def _done_config(config: DedupConfig) -> Any:
+    return orjson.loads(orjson.dumps(config.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
+
+
+def _remove_work(folder: DataFolder) -> None:
+    if folder.exists(WORK):
+        folder.rm(WORK, recursive=True)
 
 
 def build_dedup_phases(

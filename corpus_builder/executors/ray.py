@@ -11,6 +11,7 @@ Completion markers, stats and logs are datatrove's, written by the task to the (
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -56,6 +57,7 @@ def ray_session(settings: RaySettings, workers: int) -> Iterator[None]:
         yield
         return
     quiet = {"log_to_driver": False, "configure_logging": True, "logging_level": "WARNING"}
+    temp_dir: str | None = None
     if settings.address:
         ray.init(address=settings.address, **quiet)
     elif os.environ.get("RAY_ADDRESS") or os.environ.get("RAY_JOB_ID"):
@@ -73,6 +75,10 @@ def ray_session(settings: RaySettings, workers: int) -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
+        if temp_dir is not None:
+            # The private Ray's sockets, session logs and object spill files: nothing of the run's
+            # output (task logs are under <output>/_logs/), and nobody else uses this directory.
+            shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def _run_rank(executor: RayExecutor, rank: int) -> int:

@@ -43,6 +43,12 @@ class Phase(ABC):
     def run_task(self, rank: int, step: PipelineStep) -> None:
         """Do task `rank`; count things with `step.stat_update(...)`."""
 
+    def skip_reason(self) -> str | None:
+        """Why this phase and every later one cannot run on what earlier phases wrote (e.g. a run
+        that kept no documents has nothing to train a tokenizer on); None when it can run. Called in
+        the driver just before the phase would start."""
+        return None
+
     def finish(self) -> list[Phase]:
         """Called in the driver once every task succeeded (again on a resumed run, so it must be a
         pure function of the outputs). Returns follow-up phases to run next, e.g. another round of

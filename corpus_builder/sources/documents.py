@@ -37,7 +37,8 @@ class SourceDocument:
     offset: int | None  # byte offset or running index within the file
     date: str | None  # ISO date if known
     lang_hint: str | None  # e.g. "ja" from a dump's language, None if unknown
-    extra: dict[str, str] = field(default_factory=dict)  # source-specific provenance
+    # source-specific provenance; a list value (e.g. The Stack's licences) is written comma-separated
+    extra: dict[str, str | list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

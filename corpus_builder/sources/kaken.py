@@ -6,10 +6,16 @@ Harvester (:func:`harvest`) -- pages through the KAKEN OpenSearch API and saves 
   ``&{year_from_param}=Y1&{year_to_param}=Y2``
   plus any fixed ``params``.  ``appid`` is required (register at NII).  ``rw`` (page size) is at most 500,
   ``st`` is the 1-based start index.
-* **Assumed parameter names** (check them against NII's KAKEN API guide before a real harvest; they are
-  settings, so a different name needs no code change): ``year_from_param="s1"`` / ``year_to_param="s2"``
-  for the fiscal-year range of the project (研究期間 開始年度 from/to).  Total hits are read from the
-  ``totalResults`` element (OpenSearch namespace or none).
+* year range: ``year_from_param="s1"`` / ``year_to_param="s2"``, the grant period (助成期間) from/to.
+  NII's own parameter table ("KAKEN公開XML定義 / APIパラメータ", linked from
+  https://support.nii.ac.jp/ja/kaken/api/api_outline) was not reachable from here; the names agree
+  with two independent descriptions of the API: https://zenn.dev/nakamura196/articles/1c1d3588398ad3
+  ("s1, s2 助成期間(From/To)で検索") and the client github.com/hirakinii/kaken-api-client-typescript
+  (src/api/projects.ts: s1 = grantPeriodFrom, s2 = grantPeriodTo).  They are settings, so a
+  different name needs no code change.  Whether a project whose period overlaps a range but is not
+  inside it matches (the same API's ``o1`` condition) is not documented there: a project may then be
+  saved under two year ranges; its id (``kaken:<number>``) is the same in both and exact dedup keeps
+  one copy.  Total hits are read from the ``totalResults`` element (OpenSearch namespace or none).
 * the API returns at most ``max_results`` (200,000) hits per query, so the harvest works on fiscal-year
   ranges: a range with more hits is bisected; a single year with more hits is split by ``split_param`` over
   ``split_values`` (e.g. a research-category parameter) when given, and otherwise raises
@@ -19,12 +25,24 @@ Harvester (:func:`harvest`) -- pages through the KAKEN OpenSearch API and saves 
 * politeness: ``delay_s`` between requests, retries with back-off on 429/5xx/connection errors.
 
 Reader (:func:`iter_kaken`) -- one saved response file (or any file of ``grantAward`` elements) ->
-one document per project: the title, then the paragraphs of every ``paragraphList`` (optionally only
-the given ``types``) in the requested language (``xml:lang`` on the element or the nearest ancestor,
-default ``ja``).  Provenance: ``id`` = ``kaken:<awardNumber>``, ``record_id`` = award number, ``url`` =
-``https://kaken.nii.ac.jp/grant/KAKENHI-PROJECT-<awardNumber>/``, ``offset`` = index of the award in the
-file, ``extra`` = title, paragraph types, fiscal years, category.  A project without text in that language
-is skipped; a file that is not XML gives one error.
+one document per project, following NII's published grantAward XML definition (KAKEN公開XML定義,
+linked from https://support.nii.ac.jp/ja/kaken/api/api_outline; element names, cardinalities and
+optional attributes as transcribed in github.com/hirakinii/kaken-api-client-typescript
+docs/reference/research-project-response-xml-definition.yaml):
+
+* only ``grantAward/summary[@xml:lang=lang]`` is read (a summary without ``xml:lang`` is Japanese): its
+  ``title``, then the ``paragraph`` texts of its ``paragraphList`` children (optionally only the given
+  ``@type`` values), each paragraph once.  ``parentAward/title`` is the parent project's title and the
+  top-level ``paragraphList`` elements repeat the summary's paragraphs per report: neither is text of
+  this document.
+* ``@awardNumber`` is optional (0..1): the number is then the ``identifier`` of type
+  ``nationalAwardNumber``, else the tail of ``@id`` (``KAKENHI-PROJECT-<number>``); ``@id`` alone is
+  enough to identify a project.
+
+Provenance: ``id`` = ``kaken:<number>`` (or ``kaken:<@id>``), ``record_id`` = the same key, ``url`` =
+``https://kaken.nii.ac.jp/grant/KAKENHI-PROJECT-<number>/``, ``offset`` = index of the award in the file,
+``extra`` = title, paragraph types, @id, project type, fiscal years, category, parent project title.  A
+project without text in that language is skipped; a file that is not XML gives one error.
 """
 
 from __future__ import annotations
@@ -215,8 +233,16 @@ def harvest(out_dir: str | os.PathLike, settings: KakenSettings) -> HarvestSumma
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _text(el: ET.Element) -> str:
+def _text(el: ET.Element | None) -> str:
     return " ".join("".join(el.itertext()).split()) if el is not None else ""
+
+
+def _children(el: ET.Element, name: str) -> list[ET.Element]:
+    return [child for child in el if _local(child.tag) == name]
+
+
+def _child(el: ET.Element | None, name: str) -> ET.Element | None:
+    return next(iter(_children(el, name)), None) if el is not None else None
 
 
 def iter_kaken(
@@ -240,57 +266,100 @@ def iter_kaken(
     wanted_types = set(types) if types else None
     awards = [el for el in root.iter() if _local(el.tag) == "grantAward"]
     for index, award in enumerate(awards):
-        number = award.get("awardNumber") or ""
-        if not number:
-            yield SourceError(path, index, None, "grantAward without awardNumber")
+        number = _award_number(award)
+        award_id = award.get("id") or ""
+        if not number and not award_id:
+            yield SourceError(path, index, None, "grantAward with neither @id nor a project number")
             continue
-        yield from _award(award, path, index, number, lang, wanted_types)
+        doc = _award(award, path, index, number, award_id, lang, wanted_types)
+        if doc is not None:
+            yield doc
 
 
-def _award(award: ET.Element, path: str, index: int, number: str, lang: str, wanted_types: set[str] | None):
-    title = ""
-    years: dict[str, str] = {}
-    category = ""
+def _award_number(award: ET.Element) -> str:
+    """The project number: ``@awardNumber`` (optional in the definition), else the
+    ``identifier[@type=nationalAwardNumber]``, else the tail of ``@id`` (KAKENHI-PROJECT-<number>)."""
+    if award.get("awardNumber"):
+        return award.get("awardNumber", "").strip()
+    for identifier in _children(award, "identifier"):
+        if identifier.get("type") == "nationalAwardNumber":
+            value = _text(_child(identifier, "normalizedValue"))
+            if value:
+                return value
+    award_id = award.get("id") or ""
+    return award_id.removeprefix("KAKENHI-PROJECT-") if award_id.startswith("KAKENHI-PROJECT-") else ""
+
+
+def _summary(award: ET.Element, lang: str) -> ET.Element | None:
+    """The award's own ``summary`` in ``lang`` (a summary without ``xml:lang`` counts as Japanese,
+    the definition's default language)."""
+    for summary in _children(award, "summary"):
+        if (summary.get(_XML_LANG) or "ja") == lang:
+            return summary
+    return None
+
+
+def _award(
+    award: ET.Element,
+    path: str,
+    index: int,
+    number: str,
+    award_id: str,
+    lang: str,
+    wanted_types: set[str] | None,
+) -> SourceDocument | None:
+    # Only the summary is read: it is the project's latest information with every submitted
+    # paragraph merged in. The same paragraphs also appear as grantAward/paragraphList (one list per
+    # report, pointed to by @parentId), and titles also appear under parentAward (the parent
+    # project's), grantList/grant, reportList and productList (papers): reading those would repeat
+    # every paragraph and could take another element's title.
+    summary = _summary(award, lang)
+    if summary is None:
+        return None
+    title = _text(_child(summary, "title"))
     paragraphs: list[tuple[str, list[str]]] = []
-
-    def walk(el: ET.Element, cur_lang: str | None) -> None:
-        nonlocal title, category
-        el_lang = el.get(_XML_LANG) or cur_lang
-        name = _local(el.tag)
-        if name == "title" and el_lang == lang and not title:
-            title = _text(el)
-        elif name in ("startFiscalYear", "endFiscalYear") and el.text:
-            years.setdefault(name, el.text.strip())
-        elif name == "category" and not category and (el_lang in (None, lang)):
-            category = _text(el)
-        elif name == "paragraphList":
-            if el_lang == lang and (wanted_types is None or el.get("type") in wanted_types):
-                paras = [_text(p) for p in el if _local(p.tag) == "paragraph"]
-                paras = [p for p in paras if p]
-                if paras:
-                    paragraphs.append((el.get("type") or "", paras))
-            return
-        for child in el:
-            walk(child, el_lang)
-
-    walk(award, award.get(_XML_LANG))
+    seen: set[str] = set()
+    for plist in _children(summary, "paragraphList"):
+        kind = plist.get("type") or ""
+        if wanted_types is not None and kind not in wanted_types:
+            continue
+        texts = []
+        for paragraph in _children(plist, "paragraph"):
+            text = _text(paragraph)
+            if text and text not in seen:  # a paragraph merged in from two reports is kept once
+                seen.add(text)
+                texts.append(text)
+        if texts:
+            paragraphs.append((kind, texts))
     body = "\n\n".join("\n".join(ps) for _, ps in paragraphs)
     if not body:
-        return  # no text in this language (title alone is not a document)
+        return None  # no text in this language (a title alone is not a document)
     text = f"{title}\n\n{body}" if title else body
     extra = {"title": title, "paragraph_types": ",".join(t for t, _ in paragraphs)}
-    if "startFiscalYear" in years:
-        extra["start_fiscal_year"] = years["startFiscalYear"]
-    if "endFiscalYear" in years:
-        extra["end_fiscal_year"] = years["endFiscalYear"]
+    if award_id:
+        extra["award_id"] = award_id
+    if award.get("projectType"):
+        extra["project_type"] = award.get("projectType", "")
+    period = _child(summary, "periodOfAward")
+    for element, key in (("startFiscalYear", "start_fiscal_year"), ("endFiscalYear", "end_fiscal_year")):
+        year = _text(_child(period, element))
+        if year:
+            extra[key] = year
+    category = _text(_child(summary, "category"))
     if category:
         extra["category"] = category
-    yield SourceDocument(
-        id=f"kaken:{number}",
+    parent = _child(award, "parentAward")
+    parent_titles = [] if parent is None else _children(parent, "title")
+    parent_title = next((t for t in parent_titles if (t.get(_XML_LANG) or "ja") == lang), None)
+    if parent_title is not None:
+        extra["parent_award_title"] = _text(parent_title)  # provenance only, never the document's title
+    key = number or award_id
+    return SourceDocument(
+        id=f"kaken:{key}",
         text=text,
-        url=award_url(number),
+        url=award_url(number) if number else f"https://kaken.nii.ac.jp/grant/{award_id}/",
         source_path=path,
-        record_id=number,
+        record_id=key,
         offset=index,
         date=None,
         lang_hint=lang,

@@ -12,7 +12,13 @@ Column names differ between releases; the first present name of each list is use
 
 ``SourceDocument``: ``id`` = the blob id (``hexsha``/``blob_id``), ``record_id`` = ``repo:path``,
 ``url`` = None, ``offset`` = the row index, ``lang_hint`` = None (code: no language ID -- the programming
-language is in ``extra["lang"]``), ``extra`` = lang, license (comma-separated licences), repo, path, ext.
+language is in ``extra["lang"]``), ``extra`` = lang, license, repo, path, ext.
+
+Licences stay a list (``extra["license"]``: every licence detected for the file's repository, as The
+Stack lists them), so the ``code_filter`` stage checks each one: a file licensed MIT and Apache-2.0 is
+kept when both are allowed, and one whose list also names a licence outside the allowlist is dropped
+as ``license_not_allowed:<that licence>`` (which file of the repository is under which licence is not
+known, so every detected licence must be allowed).  Output files show the list comma-separated.
 A row without content is a :class:`SourceError`; rows whose content is not a string (binary) too.
 """
 
@@ -87,8 +93,7 @@ def _row(val: dict, path: str, row: int, default_lang: str | None) -> SourceDocu
     if not isinstance(content, str):
         return SourceError(path, row, rid, f"content is {type(content).__name__}, not text")
     lic = val["licenses"]
-    if isinstance(lic, (list, tuple)):
-        lic = ",".join(str(x) for x in lic)
+    licenses = [str(x) for x in lic if x] if isinstance(lic, (list, tuple)) else ([str(lic)] if lic else [])
     ext = val["ext"] or os.path.splitext(fpath)[1].lstrip(".")
     doc_id = str(val["id"]) if val["id"] is not None else stable_id("stack", repo, fpath, row)
     return SourceDocument(
@@ -102,7 +107,7 @@ def _row(val: dict, path: str, row: int, default_lang: str | None) -> SourceDocu
         lang_hint=None,
         extra={
             "lang": str(val["lang"] or default_lang or ""),
-            "license": str(lic or ""),  # key the code_filter stage reads (license_key)
+            "license": licenses,  # key the code_filter stage reads (license_key); a list
             "repo": repo,
             "path": fpath,
             "ext": str(ext or ""),

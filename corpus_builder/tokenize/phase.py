@@ -43,6 +43,19 @@ def model_location(config: TokenizeConfig, ctx: RunContext) -> str:
     return config.model if config.model is not None else f"{ctx.output_dir.rstrip('/')}/{TRAINED_MODEL}"
 
 
+def document_files(ctx: RunContext, documents_folder: str) -> list[str]:
+    """<documents_folder>/<lang>/<task>.parquet, relative to the output dir, sorted (task order)."""
+    folder, documents_folder = ctx.folder(), documents_folder.strip("/")
+    if not folder.exists(documents_folder):
+        return []
+    found = folder.list_files(documents_folder, recursive=True, glob_pattern="*/*.parquet")
+    return sorted(p for p in found if p.count("/") == 2 and p.endswith(".parquet"))
+
+
+def _nothing_kept(documents_folder: str) -> str:
+    return f"no documents in {documents_folder.strip('/')}/: the run kept nothing to tokenize"
+
+
 class TrainTokenizerPhase(Phase):
     name = "tokenizer.train"
 
@@ -51,6 +64,11 @@ class TrainTokenizerPhase(Phase):
 
     def num_tasks(self) -> int:
         return 1
+
+    def skip_reason(self) -> str | None:
+        if document_files(self.ctx, self.documents_folder):
+            return None
+        return _nothing_kept(self.documents_folder)
 
     def run_task(self, rank: int, step: PipelineStep) -> None:
         info = train_tokenizer(
@@ -84,13 +102,11 @@ class TokenizePhase(Phase):
     def inputs(self) -> list[str]:
         """documents/<lang>/<task>.parquet, relative to the output dir, sorted (task order)."""
         if self._inputs is None:
-            folder = self.ctx.folder()
-            if not folder.exists(self.documents_folder):
-                self._inputs = []
-            else:
-                found = folder.list_files(self.documents_folder, recursive=True, glob_pattern="*/*.parquet")
-                self._inputs = sorted(p for p in found if p.count("/") == 2 and p.endswith(".parquet"))
+            self._inputs = document_files(self.ctx, self.documents_folder)
         return self._inputs
+
+    def skip_reason(self) -> str | None:
+        return None if self.inputs() else _nothing_kept(self.documents_folder)
 
     def output_path(self, input_path: str) -> str:
         _, lang, name = input_path.split("/")

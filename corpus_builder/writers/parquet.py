@@ -84,14 +84,18 @@ def _provenance(doc: Document) -> dict[str, Any]:
     }
 
 
-def _extra(doc: Document) -> list[tuple[str, str]] | None:
+def _extra_value(value: Any) -> str:
+    return ",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+
+
+def _extra(doc: Document) -> list[dict[str, str]] | None:
     extra = doc.metadata.get("extra")
-    return [(key, str(value)) for key, value in extra.items()] if extra else None
+    return [{"key": key, "value": _extra_value(value)} for key, value in extra.items()] if extra else None
 
 
-def _signals(doc: Document) -> list[tuple[str, float]] | None:
+def _signals(doc: Document) -> list[dict[str, float]] | None:
     signals = doc.metadata.get("quality_signals")
-    return list(signals.items()) if signals else None
+    return [{"key": key, "value": value} for key, value in signals.items()] if signals else None
 
 
 class CorpusParquetWriter(PipelineStep):
