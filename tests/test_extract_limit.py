@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from bench.hard_limit import attribute_bomb
 from corpus_builder.samples.generate import build_pages, write_warc
 from corpus_builder.text.extract import (
     ExtractionFailed,
@@ -30,11 +31,10 @@ from tests.pipeline_helpers import corpus_build, output_digests, run_and_kill
 WORKER_MODULE = b"corpus_builder.text.extract_process"
 
 
-def attribute_bomb(attributes: int = 150_000) -> str:
-    """The page measured in issue 13: one `<div>` with 150k attributes (1.7 MB); lxml alone parses it
-    in ~47 s and trafilatura did not finish in 240 s."""
-    names = " ".join(f'a{i}="x"' for i in range(attributes))
-    return f"<html><body><div {names}>hello</div><p>{'Some text here. ' * 40}</p></body></html>"
+def deep_nesting(depth: int = 100_000) -> str:
+    """lexbor (resiliparse) spends time quadratic in nesting depth: 8,000 `<div>`s take ~4 s, 100,000
+    minutes (measured here); lxml (trafilatura) parses it in under a second."""
+    return "<html><body>" + "<div>" * depth + "deep" + "</div>" * depth + "<p>text</p></body></html>"
 
 
 PAGES = [p for p in build_pages(3, 4, 4, 0) if p.kind == "good" and not p.charset_is_wrong]
@@ -186,10 +186,11 @@ def _hostile(url: str, html: str):
     )
 
 
-def _inputs(tmp_path: Path) -> Path:
-    """One file: a good page, the attribute bomb, a good page after it; a second file of good pages."""
+def _inputs(tmp_path: Path, hostile: str | None = None) -> Path:
+    """One file: a good page, the hostile page (the attribute bomb by default), a good page after it; a
+    second file of good pages."""
     inputs = tmp_path / "inputs"
-    bomb = _hostile("https://bad.example/attribute-bomb", attribute_bomb())
+    bomb = _hostile("https://bad.example/hostile", hostile or attribute_bomb())
     write_warc(inputs / "a.warc.gz", [JA_PAGE, bomb, EN_PAGE], seed=1)
     write_warc(inputs / "b.warc.gz", PAGES[2:4], seed=2)
     return inputs
@@ -225,24 +226,28 @@ def _marked_processes(marker: str) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    ("extract", "reason"),
+    ("hostile", "extract", "reason"),
     [
-        ("timeout_s: 20", "too_many_attributes"),  # the guard: deterministic, before any parsing
-        ("timeout_s: 1\nmax_attributes_per_tag: 1000000", "timeout"),  # the worker is killed instead
+        # the guard: deterministic, before any parsing
+        (attribute_bomb, "timeout_s: 20", "too_many_attributes"),
+        # without the guard the worker is killed instead
+        (attribute_bomb, "timeout_s: 1\nmax_attributes_per_tag: 1000000", "timeout"),
+        (deep_nesting, "engine: resiliparse\ntimeout_s: 1", "timeout"),
     ],
+    ids=["attributes-guard", "attributes-timeout", "nesting-resiliparse-timeout"],
 )
 def test_hostile_page_is_excluded_and_the_next_record_comes_out(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extract: str, reason: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile, extract: str, reason: str
 ) -> None:
     marker = uuid.uuid4().hex
     monkeypatch.setenv("CB_TEST_MARK", marker)
-    inputs = _inputs(tmp_path)
+    inputs = _inputs(tmp_path, hostile())
     pipeline = _pipeline(tmp_path, inputs, "out", extract)
     # without the limit this run takes > 4 minutes (issue 13)
     result = corpus_build("run", str(pipeline), timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     excluded = _table(tmp_path / "out", "excluded")
-    bomb = [r for r in excluded if r["url"] == "https://bad.example/attribute-bomb"]
+    bomb = [r for r in excluded if r["url"] == "https://bad.example/hostile"]
     assert [(r["stage"], r["reason"]) for r in bomb] == [("extract", reason)]
     assert bomb[0]["warc_path"].endswith("a.warc.gz") and bomb[0]["offset"] is not None
     kept = {r["url"] for r in _table(tmp_path / "out", "documents")}
