@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from datatrove.data import Document
 
 from bench.hard_limit import attribute_bomb
+from corpus_builder.config.models import ExtractStage
+from corpus_builder.pipeline.document import HTML, is_dropped
 from corpus_builder.samples.generate import build_pages, write_warc
+from corpus_builder.steps.extract import TextExtractor
 from corpus_builder.text.extract import (
     ExtractionFailed,
     ExtractionTimeout,
@@ -156,6 +160,18 @@ def test_worker_closes_with_its_owner_and_leaves_no_zombie(worker: ExtractorProc
     pid = worker._process.pid
     worker.close()
     assert not _alive(pid)
+
+
+def test_step_checks_the_guard_before_extracting_in_either_mode() -> None:
+    for isolate in (False, True):
+        step = TextExtractor(ExtractStage(isolate=isolate, max_attributes_per_tag=50))
+        bomb = Document(text="", id="bomb", metadata={HTML: attribute_bomb(51)})
+        good = Document(text="", id="good", metadata={HTML: _html(EN_PAGE)})
+        out = list(step.run([bomb, good]))
+        assert [is_dropped(d) for d in out] == [True, False]
+        assert step.stats["dropped.too_many_attributes"].total == 1
+        assert out[1].text == make_extractor(ExtractSettings())(_html(EN_PAGE)).strip()
+        assert isinstance(step._extractor, ExtractorProcess if isolate else InProcessExtractor)
 
 
 # ----------------------------------------------------------------------------------------------- runs

@@ -74,9 +74,11 @@ class ExtractStage(StrictModel):
         default=10.0,
         gt=0,
         le=600,
-        description="Per-record extraction limit in CPU seconds; a record over it is dropped as `timeout`. "
-        "~500x the median page (trafilatura, ~20 ms on readability's gold pages), so only pathological "
-        "pages reach it.",
+        description="Per-record extraction limit in CPU seconds of the worker (wall seconds with "
+        "`isolate: false`); a record over it is dropped as `timeout`. Over 400x the mean page "
+        "(trafilatura, 23 ms on readability's 130 gold pages, `python -m bench.extraction`), so only "
+        "pathological pages reach it. CPU rather than wall seconds, so that load from other processes "
+        "does not turn a slow page into a timeout.",
     )
     isolate: bool = Field(
         default=True,
