@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -308,3 +309,32 @@ def test_killed_run_leaves_no_extraction_worker(tmp_path: Path, workers: int) ->
     while (survivors := _marked_processes(marker)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not survivors, f"extraction workers outlived the killed run: {survivors}"
+
+
+def _only_loopback() -> bool:
+    return {name for _, name in socket.if_nameindex()} == {"lo"}
+
+
+@pytest.mark.skipif(
+    not _only_loopback() and not os.environ.get("CI"),
+    reason="Ray needs a loopback-only network namespace (see tests/test_ray.py and .ci/run)",
+)
+def test_ray_tasks_stop_the_hostile_page_and_leave_no_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = uuid.uuid4().hex
+    monkeypatch.setenv("CB_TEST_MARK", marker)
+    # in-process, lexbor would hold this page for minutes (quadratic in depth) before a signal could act
+    pipeline = _pipeline(
+        tmp_path, _inputs(tmp_path, deep_nesting()), "out", "engine: resiliparse\ntimeout_s: 1", 2
+    )
+    result = corpus_build("run", str(pipeline), "--executor", "ray", timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    bomb = [r for r in _table(tmp_path / "out", "excluded") if r["url"] == "https://bad.example/hostile"]
+    assert [(r["stage"], r["reason"]) for r in bomb] == [("extract", "timeout")]
+    kept = {r["url"] for r in _table(tmp_path / "out", "documents")}
+    assert {JA_PAGE.url, EN_PAGE.url} | {p.url for p in PAGES[2:4]} <= kept
+    deadline = time.monotonic() + 10
+    while (survivors := _marked_processes(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not survivors, f"extraction workers outlived the Ray run: {survivors}"
