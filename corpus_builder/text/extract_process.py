@@ -152,7 +152,7 @@ class ExtractorProcess:
             self._finalizer()
             raise RuntimeError(
                 f"the extraction worker ({sys.executable} -m {__name__}) did not start "
-                f"(exit code {process.returncode}); see the task log for its error"
+                f"(exit code {process.returncode}); its error, if any, is on stderr"
             ) from None
         if status != _READY:
             self._finalizer()
