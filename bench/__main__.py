@@ -20,6 +20,9 @@
    difference of a run on them twice over and once).
 3. **MinHash** signature speed (bench/minhash.py, on jawiki) and **tokenization** overhead of the
    tokenize task over raw sentencepiece encode (bench/tokenization.py), in quick settings.
+4. **Hard limit** on extraction (bench/hard_limit.py): µs per record (CPU and wall) of in-process
+   extraction against the structural guard + worker process, on the readability gold pages and
+   generated pages, and what stops the 150k-attribute page.
 Peak memory = ru_maxrss of each child process (os.wait4).
 
 Reads --shared read-only; writes only under a temporary folder.
@@ -439,7 +442,7 @@ def main() -> int:
         help="python with datatrove + tokenizers + spaCy/SudachiPy for datatrove's MinHash",
     )
     ap.add_argument("--articles", type=int, default=500, help="jawiki articles for the MinHash speed test")
-    ap.add_argument("--skip", default="", help="comma list of: datatrove,minhash,tokenization")
+    ap.add_argument("--skip", default="", help="comma list of: datatrove,minhash,tokenization,hard_limit")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -610,6 +613,14 @@ def main() -> int:
         if "tokenization" not in skip:
             for label, value in tokenization_ratio(work):
                 rows.append((label, value, "", "", ""))
+        if "hard_limit" not in skip:
+            from bench.hard_limit import rows as hard_limit_rows
+
+            # ours = guard + worker process (the default), other = in-process extraction
+            for measure, guarded, in_process, ratio, overhead in hard_limit_rows(args.shared, repeats=3):
+                rows.append((measure, guarded, in_process, ratio, ""))
+                if overhead:
+                    notes.append(f"{measure}: {overhead}")
 
         print(f"\n## corpus_builder benchmark ({time.strftime('%Y-%m-%d')})\n")
         print(

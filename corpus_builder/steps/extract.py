@@ -1,4 +1,4 @@
-"""Extract step: HTML → main text, with a per-record time limit and a size guard."""
+"""Extract step: HTML → main text, behind a size guard, a structural guard and a per-record limit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from datatrove.data import Document
 from corpus_builder.config.models import ExtractStage
 from corpus_builder.pipeline.document import HTML
 from corpus_builder.pipeline.step import DocumentStep
-from corpus_builder.text.extract import ExtractionTimeout, ExtractSettings, make_extractor, time_limit
+from corpus_builder.text.extract import (
+    ExtractionFailed,
+    ExtractionTimeout,
+    ExtractSettings,
+    InProcessExtractor,
+)
+from corpus_builder.text.extract_process import ExtractorCrashed, ExtractorProcess, shared_extractor
+from corpus_builder.text.html_guard import most_attributes_over
 
 
 class TextExtractor(DocumentStep):
@@ -18,29 +25,35 @@ class TextExtractor(DocumentStep):
     def __init__(self, config: ExtractStage, base_dir: str | None = None) -> None:
         super().__init__()
         self.config = config
-        self._extract = None
+        self._extractor: ExtractorProcess | InProcessExtractor | None = None
 
     def applies(self, doc: Document) -> bool:
         return HTML in doc.metadata
+
+    def _get_extractor(self) -> ExtractorProcess | InProcessExtractor:
+        if self._extractor is None:
+            c = self.config
+            settings = ExtractSettings(c.engine, c.include_tables, c.favor, c.fallback)
+            if c.isolate:
+                self._extractor = shared_extractor(settings, c.timeout_s)
+            else:
+                self._extractor = InProcessExtractor(settings, c.timeout_s)
+        return self._extractor
 
     def process(self, doc: Document) -> str | None:
         html: str = doc.metadata.pop(HTML)
         if len(html) > self.config.max_html_chars:
             return "html_too_large"
-        if self._extract is None:
-            self._extract = make_extractor(
-                ExtractSettings(
-                    self.config.engine, self.config.include_tables, self.config.favor, self.config.fallback
-                )
-            )
+        if most_attributes_over(html, self.config.max_attributes_per_tag) is not None:
+            return "too_many_attributes"
         try:
-            with time_limit(self.config.timeout_s):
-                text = self._extract(html)
+            text = self._get_extractor().extract(html)
         except ExtractionTimeout:
-            return "extract_timeout"
-        except (RecursionError, MemoryError, ValueError, TypeError) as exc:
-            # Parser failures on hostile HTML are properties of the page, not of the run.
-            self.stat_update(f"error.{type(exc).__name__}")
+            return "timeout"
+        except ExtractorCrashed:
+            return "extract_crashed"
+        except ExtractionFailed as exc:
+            self.stat_update(f"error.{exc.kind}")
             return "extract_failed"
         text = text.strip()
         if len(text) < max(self.config.min_chars, 1):

@@ -1,4 +1,8 @@
-"""Main-content extraction from HTML with trafilatura or resiliparse, under a time limit."""
+"""Main-content extraction from HTML with trafilatura or resiliparse, under a time limit.
+
+`InProcessExtractor` limits a page with SIGALRM, which interrupts Python code only; the hard limit
+that also stops the C parsers is `ExtractorProcess` (text/extract_process.py).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,20 @@ _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 class ExtractionTimeout(BaseException):
     """Raised from a SIGALRM handler. A BaseException, so that an extractor's own
     `except Exception` cannot swallow it and keep running past the limit."""
+
+
+#: Errors a hostile page can cause in a parser (dropped as `extract_failed`); any other exception is a
+#: bug of ours and fails the task.
+PAGE_ERRORS = (RecursionError, MemoryError, ValueError, TypeError)
+
+
+class ExtractionFailed(Exception):
+    """The parser gave up on a page; `kind` is its error's type name. A property of the page, not of
+    the run."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
 
 
 @contextmanager
@@ -100,3 +118,22 @@ def _resiliparse(settings: ExtractSettings) -> Callable[[str], str]:
 
 def make_extractor(settings: ExtractSettings) -> Callable[[str], str]:
     return {"trafilatura": _trafilatura, "resiliparse": _resiliparse}[settings.engine](settings)
+
+
+class InProcessExtractor:
+    """The extractor in this process under a SIGALRM limit (`extract.isolate: false`): no process
+    round-trip, but a parser busy in C code runs on past the limit."""
+
+    def __init__(self, settings: ExtractSettings, timeout_s: float) -> None:
+        self._extract = make_extractor(settings)
+        self.timeout_s = timeout_s
+
+    def extract(self, html: str) -> str:
+        try:
+            with time_limit(self.timeout_s):
+                return self._extract(html)
+        except PAGE_ERRORS as exc:
+            raise ExtractionFailed(type(exc).__name__) from exc
+
+    def close(self) -> None:
+        """Nothing to release; the same interface as ExtractorProcess."""
