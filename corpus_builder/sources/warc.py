@@ -42,14 +42,15 @@ Policy decisions:
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
+
+from corpus_builder.sources.http_body import dechunk, decode_content, looks_like_text, parse_head
 
 __all__ = ["WarcRecord", "WarcReadError", "iter_warc"]
 
@@ -69,6 +70,7 @@ class WarcRecord:
     payload: bytes
     truncated: str | None
     identified_type: str | None = None  # WARC-Identified-Payload-Type: media type detected from the bytes
+    lenient: tuple[str, ...] = ()  # leniencies applied to read this record, as stat names (see read step)
 
 
 @dataclass(slots=True)
@@ -84,13 +86,15 @@ _CHUNK = 1 << 20  # raw read size
 _MAX_HEADER = 64 << 10  # WARC and HTTP header block limit
 _BLOCK_SLACK = 64 << 10  # room for HTTP headers on top of max_payload_bytes
 _BOMB_RATIO = 100
+_INFLATE_INPUT = 16 << 10  # compressed bytes handed to zlib at a time
 _RESYNC_PROBE = 4096  # compressed bytes inflated to validate a resync candidate
 _MAX_MEMBER_REWIND = 16 << 20  # raw bytes of the current member kept for rescanning after corruption
-_HTTP_FIELDS = re.compile(
-    rb"^(content-type|content-language|transfer-encoding|content-encoding)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$",
-    re.I | re.M,
-)
-_WARC_LINE = re.compile(rb"\nWARC/\d+\.\d+\r?\n")
+# a WARC version line; not anchored to a line start: a record cut short runs straight into the next one
+_VERSION_FIND = re.compile(rb"WARC/\d+\.\d+[ \t]*\r?\n")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")  # end of a header block, CRLF or bare LF (as warcio accepts)
+_HEADER_LINE = re.compile(rb"^([^:\r\n]+):[ \t]*(.*?)[ \t]*\r?$", re.M)
+_MAX_CONTENT_LENGTH = (1 << 63) - 1  # a WARC Content-Length beyond 64 bits is damage, not a size
+_TAIL_PROBE = 16  # bytes looked at after a block to check that the next record (or the end) follows
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -106,23 +110,22 @@ class _Raw:
     headers: dict[str, str]  # lower-cased names; first occurrence wins
     block: bytes  # at most max_payload_bytes + _BLOCK_SLACK bytes of the block
     block_cut: bool  # block was longer than what we kept
+    lenient: list[str] = field(default_factory=list)  # leniencies applied, as stat names
 
 
-def _parse_header_lines(lines: list[bytes]) -> dict[str, str]:
+def _header_fields(text: bytes) -> dict[str, str]:
+    """Header lines (CRLF or bare LF) as lower-cased name -> value; first occurrence wins.
+
+    Names are matched whatever their case and whitespace around them; an obsolete folded line continues
+    the previous value; lines without a colon are ignored.
+    """
     headers: dict[str, str] = {}
-    last: str | None = None
-    for line in lines:
-        if not line:
-            continue
-        if line[:1] in (b" ", b"\t") and last is not None:  # obsolete line folding
-            headers[last] += " " + line.strip().decode("utf-8", "replace")
-            continue
-        name, sep, value = line.partition(b":")
-        if not sep:
-            continue
-        key = name.strip().decode("latin-1").lower()
-        last = key
-        headers.setdefault(key, value.strip().decode("utf-8", "replace"))
+    if b"\n " in text or b"\n\t" in text:  # obsolete line folding: unfold first (rare)
+        text = re.sub(rb"\r?\n[ \t]+", b" ", text)
+    for m in _HEADER_LINE.finditer(text):
+        key = m.group(1).strip().decode("latin-1").lower()
+        if key not in headers:
+            headers[key] = m.group(2).decode("utf-8", "replace")
     return headers
 
 
@@ -137,72 +140,6 @@ def _split_content_type(value: str | None) -> tuple[str | None, str | None]:
         if k.strip().lower() == "charset":
             charset = v.strip().strip("\"'").lower() or None
     return mime, charset
-
-
-def _dechunk(body: bytes, limit: int) -> bytes | None:
-    """Decode HTTP chunked transfer-encoding; None if the body is not validly chunked.
-
-    Common Crawl stores bodies already de-chunked but may keep the header, so callers fall back to the raw
-    body on None (as warcio does).
-    """
-    out = bytearray()
-    pos = 0
-    n = len(body)
-    while pos < n:
-        eol = body.find(b"\r\n", pos, pos + 1024)
-        if eol < 0:
-            return None
-        size_s = body[pos:eol].split(b";", 1)[0].strip()
-        try:
-            size = int(size_s, 16)
-        except ValueError:
-            return None
-        pos = eol + 2
-        if size == 0:
-            return bytes(out)
-        if pos + size > n:  # last chunk cut short: keep what there is
-            out += body[pos:]
-            return bytes(out)
-        out += body[pos : pos + size]
-        if len(out) > limit:
-            return bytes(out)
-        pos += size
-        if body[pos : pos + 2] == b"\r\n":
-            pos += 2
-    return bytes(out)
-
-
-def _decode_content(body: bytes, encoding: str, limit: int) -> tuple[bytes | None, int, str | None]:
-    """Undo Content-Encoding with at most ``limit + 1`` output bytes.
-
-    Returns (data, input bytes consumed, error); data is None when the encoding is unknown (keep the raw
-    body).  The consumed count gives the real expansion ratio when the output bound was hit.
-    """
-    enc = encoding.strip().lower()
-    try:
-        if enc in ("gzip", "x-gzip", "deflate"):
-            # gzip: 16+; deflate is zlib-wrapped per RFC but often raw in the wild: try both
-            wbits_options = (47,) if enc != "deflate" else (15, -15)
-            last_err: Exception | None = None
-            for wbits in wbits_options:
-                try:
-                    d = zlib.decompressobj(wbits)
-                    out = d.decompress(body, limit + 1)
-                    return out, len(body) - len(d.unconsumed_tail), None
-                except zlib.error as e:
-                    last_err = e
-            raise last_err if last_err else zlib.error("undecodable")
-        if enc == "br":
-            try:
-                import brotli  # optional dependency
-            except ImportError:
-                return None, 0, None
-            dec = brotli.Decompressor()
-            out = dec.process(body, output_buffer_limit=limit + 1)
-            return out, len(body), None  # brotli does not report consumption: ratio is a lower bound
-    except Exception as e:  # zlib.error, brotli.error
-        return b"", 0, f"{enc} Content-Encoding decode failed: {e}"
-    return None, 0, None
 
 
 def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError:
@@ -220,43 +157,36 @@ def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError
     cut = raw.block_cut
     warc_ct = h.get("content-type", "")
     is_http = block[:5] == b"HTTP/" and (rtype in ("response", "revisit") or "application/http" in warc_ct)
+    lenient = list(raw.lenient)
     if is_http:
-        end = block.find(b"\r\n\r\n", 0, _MAX_HEADER)
-        sep = 4
-        if end < 0:
-            end = block.find(b"\n\n", 0, _MAX_HEADER)
-            sep = 2
-        if end < 0:
-            if len(block) >= _MAX_HEADER or raw.block_cut:
-                return WarcReadError(path, raw.offset, rid_clean, "HTTP header too long")
-            end, sep = len(block), 0  # headers only, no body
-        status_parts = block[: block.find(b"\n", 0, end) if b"\n" in block[:end] else end].split(None, 2)
-        try:
-            http_status = int(status_parts[1])
-        except (IndexError, ValueError):
-            return WarcReadError(path, raw.offset, rid_clean, "invalid HTTP status line")
-        # only the four headers we use are extracted: a full parse costs ~25% of the fast path
-        hh: dict[str, str] = {}
-        for m in _HTTP_FIELDS.finditer(block, 0, end):
-            hh.setdefault(m.group(1).lower().decode("ascii"), m.group(2).decode("utf-8", "replace"))
+        head = parse_head(block, _MAX_HEADER)
+        if isinstance(head, str):
+            if head == "HTTP header too long" and not raw.block_cut and len(block) < _MAX_HEADER:
+                head = "truncated HTTP header"
+            return WarcReadError(path, raw.offset, rid_clean, head)
+        http_status = head.status
+        lenient += head.lenient
+        hh = head.fields
         content_type, charset = _split_content_type(hh.get("content-type"))
         language = hh.get("content-language") or None
-        body = block[end + sep :]
+        body = block[head.body_start :]
         if "chunked" in hh.get("transfer-encoding", "").lower():
-            dechunked = _dechunk(body, max_payload)
+            dechunked = dechunk(body, max_payload)
             if dechunked is not None:
-                body = dechunked
-        enc = hh.get("content-encoding", "")
+                body, complete = dechunked
+                if not complete and not truncated:
+                    truncated = "disconnect"  # the chunked body ends before its last chunk
+        enc = hh.get("content-encoding", "").strip()
         if enc and enc.lower() != "identity":
-            # only the last encoding is undone; stacked encodings are vanishingly rare
-            decoded, used, err = _decode_content(body, enc.split(",")[-1], max_payload)
-            if err is not None:
-                if body[:2] == b"\x1f\x8b" or enc.strip().lower() == "br":
-                    return WarcReadError(path, raw.offset, rid_clean, err)
-                # header lies (body is not compressed); keep raw body as warcio does
-            elif decoded is not None:
-                if len(decoded) > max_payload:
-                    if len(decoded) > _BOMB_RATIO * max(used, 1):
+            decoded = decode_content(body, enc, max_payload)
+            if isinstance(decoded, str):
+                if not looks_like_text(body):
+                    return WarcReadError(path, raw.offset, rid_clean, decoded)
+                # the header lies: the body is plain text (a writer stored it decoded), kept as warcio does
+                lenient.append("content_encoding_not_applied")
+            else:
+                if len(decoded.data) > max_payload:
+                    if len(decoded.data) > _BOMB_RATIO * max(decoded.consumed, 1):
                         return WarcReadError(
                             path,
                             raw.offset,
@@ -264,7 +194,9 @@ def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError
                             f"payload decompression bomb (>{max_payload} bytes from {len(body)})",
                         )
                     cut = True
-                body = decoded
+                elif not decoded.complete and not truncated:
+                    truncated = "disconnect"  # the encoded body stops mid-stream
+                body = decoded.data
     else:
         content_type, charset = _split_content_type(warc_ct or None)
         body = block
@@ -286,6 +218,7 @@ def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError
         content_language=language,
         payload=bytes(body),
         truncated=truncated,
+        lenient=tuple(lenient),
         identified_type=(h.get("warc-identified-payload-type") or "").split(";")[0].strip().lower() or None,
     )
 
@@ -432,7 +365,29 @@ class _Stream:
             self.base = self.rpos
 
     def resync(self) -> None:
-        raise NotImplementedError
+        """Move rpos to the next possible record start after it: a ``WARC/x.y`` line or a gzip member start.
+
+        Scanning the decoded bytes (not only member starts) lets a single-member ``.warc.gz`` go on after
+        damage inside it.  Memory stays bounded: scanned data is dropped but for a short tail.
+        """
+        frm = self.rpos + 1
+        while True:
+            mark = next((mpos for mpos, _, _ in self.marks if mpos >= frm), None)
+            hi = mark if mark is not None else self.end
+            m = _VERSION_FIND.search(self.data, max(frm - self.base, 0), max(hi - self.base, 0))
+            if m is not None:
+                self.rpos = self.base + m.start()
+                return
+            if mark is not None:
+                self.rpos = mark
+                return
+            # nothing yet: keep a short tail in case a version line straddles the end of the data
+            frm = max(frm, self.end - 16)
+            self.rpos = frm
+            self.compact()
+            if not self.more():
+                self.rpos = self.end
+                return
 
 
 class _PlainStream(_Stream):
@@ -449,22 +404,6 @@ class _PlainStream(_Stream):
     def offset_at(self, apos: int) -> int:
         return self.floor_off + apos
 
-    def resync(self) -> None:
-        """Skip to the next ``WARC/x.y`` line after rpos (bounded memory)."""
-        frm = self.rpos + 1  # first position a new record may start at
-        while True:
-            m = _WARC_LINE.search(self.data, max(frm - 1 - self.base, 0))
-            if m is not None:
-                self.rpos = self.base + m.start() + 1
-                return
-            # nothing yet: drop what we scanned, keep a short tail in case the marker straddles chunks
-            frm = max(frm, self.end - 32)
-            self.rpos = max(self.rpos, frm - 1)
-            self.drop_before(self.rpos)
-            if not self.more():
-                self.rpos = self.end
-                return
-
 
 class _GzipStream(_Stream):
     gz = True
@@ -474,11 +413,9 @@ class _GzipStream(_Stream):
         self.d: zlib._Decompress | None = None  # type: ignore[name-defined]
         self.member_off = raw.pos
         self.pending: _Break | None = None  # break to attach to the next member mark
-        self.n_marks = 0  # marks ever added (lets resync recognise members opened after it started)
 
     def _add_mark(self, off: int) -> None:
         self.marks.append((self.end, off, self.pending))
-        self.n_marks += 1
         self.pending = None
 
     def _scan_member(self, frm: int) -> bool:
@@ -553,12 +490,15 @@ class _GzipStream(_Stream):
             if d.eof:
                 self.d = None
                 return True
-            # EOF inside a member
+            # EOF inside a member: a cut member may have been inflated on into the members after it (zlib
+            # does not always notice), so look for a member start after its own
             self.d = None
             self.pending = _Break(self.member_off, "truncated gzip member")
+            self._scan_member(max(self.member_off + 1, raw.start))
             self._add_mark(raw.pos)
             return True
-        inp = bytes(raw.buf[raw.cur : raw.cur + (256 << 10)])
+        # small input slices: zlib copies whatever follows the member end into unused_data
+        inp = bytes(raw.buf[raw.cur : raw.cur + _INFLATE_INPUT])
         try:
             out = d.decompress(inp, 1 << 20)
         except zlib.error as e:
@@ -572,7 +512,9 @@ class _GzipStream(_Stream):
             self._add_mark(raw.pos)
             # the mark above is a placeholder discontinuity; the next _produce call opens the member
             return True
-        used = len(inp) - len(d.unconsumed_tail) - (len(d.unused_data) if d.eof else 0)
+        # at the member's end zlib leaves the input after it in unused_data *and* (when an earlier call hit
+        # the output bound) in unconsumed_tail: count only one of them
+        used = len(inp) - (len(d.unused_data) if d.eof else len(d.unconsumed_tail))
         raw.cur += used
         if raw.pos - raw.keep_from > _MAX_MEMBER_REWIND:
             raw.keep_from = raw.pos - _MAX_MEMBER_REWIND
@@ -581,25 +523,6 @@ class _GzipStream(_Stream):
             self.d = None
             raw.keep_from = raw.pos
         return True
-
-    def resync(self) -> None:
-        """Skip to the next member boundary after rpos."""
-        before = self.n_marks
-        while True:
-            new = self.n_marks - before
-            if new:  # a member opened while we were discarding: it starts at or after rpos
-                self.rpos = max(self.rpos, self.marks[len(self.marks) - new][0])
-                return
-            for mpos, _, _ in self.marks:
-                if mpos > self.rpos:
-                    self.rpos = mpos
-                    return
-            # discard data while waiting for the member to end (bounded memory)
-            self.rpos = self.end
-            self.compact()
-            if not self.more():
-                self.rpos = self.end
-                return
 
 
 class _Parser:
@@ -628,6 +551,62 @@ class _Parser:
                 return brk
         return None
 
+    def _header_at(self, start: int) -> tuple[int, int] | None:
+        """(end of the header text, end of the blank line) of the WARC header at ``start``, or None.
+
+        Waits for more data until the header is complete, the 64 KiB bound is hit or a break is in the way.
+        """
+        s = self.s
+        while True:
+            stop = min(s.limit_from(start), start + _MAX_HEADER)
+            m = _HEADER_END.search(s.data, start - s.base, stop - s.base)
+            if m is not None:
+                return s.base + m.start(), s.base + m.end()
+            if stop - start >= _MAX_HEADER or not s.ensure(s.end - start + 1):
+                return None
+
+    def _record_start_in(self, frm: int, to: int) -> int:
+        """Absolute position of the first plausible WARC record header starting in [frm, to), or -1.
+
+        Plausible = a ``WARC/x.y`` line followed by header lines that end in a blank line and carry a numeric
+        Content-Length and a WARC-Type or WARC-Record-ID: a page that merely quotes ``WARC/1.0`` is skipped.
+        """
+        s = self.s
+        s.ensure(_MAX_HEADER)  # the header of a record starting near ``to`` ends after it
+        data = s.data
+        lo, hi = max(frm - s.base, 0), to - s.base
+        for m in _VERSION_FIND.finditer(data, lo):  # not bounded by ``to``: the line may run past it
+            if m.start() >= hi:
+                break
+            end = _HEADER_END.search(data, m.start(), m.start() + _MAX_HEADER)
+            if end is None:
+                continue
+            fields = _header_fields(bytes(data[m.end() : end.start()]))
+            if fields.get("content-length", "").strip().isdigit() and (
+                "warc-type" in fields or "warc-record-id" in fields
+            ):
+                return s.base + m.start()
+        return -1
+
+    def _tail_ok(self, bare_lf: bool) -> bool | None:
+        """Is the block just read followed by a record separator and the next record (or the end)?
+
+        True: yes. None: a proper separator follows but then bytes that are no record (garbage after a
+        whole record, reported when the main loop reaches it). False: the Content-Length does not fit.
+        """
+        s = self.s
+        s.ensure(_TAIL_PROBE)
+        lo = s.rpos - s.base
+        tail = bytes(s.data[lo : min(s.rpos + _TAIL_PROBE, s.limit_from(s.rpos)) - s.base])
+        rest = tail.lstrip(b"\r\n")
+        sep = tail[: len(tail) - len(rest)]
+        # CRLF CRLF is the standard; like warcio we accept any run of line breaks (or none) before the next
+        # record, so a Content-Length short by a body's trailing line breaks goes unnoticed
+        if not rest or rest.startswith(b"WARC/"[: len(rest)]):
+            return True
+        proper = sep.startswith(b"\r\n\r\n") or (bare_lf and sep.startswith(b"\n\n"))
+        return None if proper else False
+
     def __iter__(self) -> Iterator[_Raw | WarcReadError]:
         s = self.s
         while True:
@@ -650,15 +629,12 @@ class _Parser:
             s.ensure(5)
             rel = start - s.base
             if s.data[rel : rel + 5] != b"WARC/":
-                yield self._err(off, None, "invalid WARC header (no WARC/ version line)")
+                frm = s.rpos
                 s.resync()
+                yield self._err(off, None, f"{s.rpos - frm} bytes of garbage between records (skipped)")
                 continue
-            while True:
-                stop = min(s.limit_from(start), start + _MAX_HEADER)
-                hend = s.data.find(b"\r\n\r\n", start - s.base, stop - s.base)
-                if hend >= 0 or stop - start >= _MAX_HEADER or not s.ensure(s.end - start + 1):
-                    break
-            if hend < 0:
+            found = self._header_at(start)
+            if found is None:
                 stop = s.limit_from(start)
                 if stop - start >= _MAX_HEADER:
                     yield self._err(off, None, "invalid WARC header (too long)")
@@ -669,21 +645,32 @@ class _Parser:
                 reason = brk.reason if brk is not None else "truncated record at end of file"
                 yield self._err(off, None, f"{reason} (in WARC header)")
                 continue
-            lines = bytes(s.data[start - s.base : hend]).split(b"\r\n")
-            headers = _parse_header_lines(lines[1:])
+            htext_end, hend = found
+            text = bytes(s.data[start - s.base : htext_end - s.base])
+            first_eol = text.find(b"\n")
+            # a second version line inside the header: this record was cut in its header and the next one
+            # starts there
+            again = _VERSION_FIND.search(text, first_eol + 1) if first_eol >= 0 else None
+            if again is not None:
+                s.rpos = start + again.start()
+                yield self._err(off, None, "truncated record (in WARC header; the next record starts in it)")
+                continue
+            headers = _header_fields(text[first_eol + 1 :] if first_eol >= 0 else b"")
+            lenient = ["lenient_warc_line_endings"] if text.count(b"\n") != text.count(b"\r\n") else []
             rid = headers.get("warc-record-id")
             rid_clean = rid.strip().strip("<>") if rid else None
-            try:
-                clen = int(headers.get("content-length", ""))
-                if clen < 0:
-                    raise ValueError
-            except ValueError:
-                s.rpos = s.base + hend + 4
-                yield self._err(off, rid_clean, "invalid WARC header (missing/invalid Content-Length)")
+            clen_text = headers.get("content-length", "").strip()
+            clen = int(clen_text) if clen_text.isascii() and clen_text.isdigit() else -1
+            if clen < 0 or clen > _MAX_CONTENT_LENGTH:
+                s.rpos = start
                 s.resync()
+                what = "too large" if clen > 0 else "missing/invalid"
+                yield self._err(
+                    off, rid_clean, f"invalid WARC header ({what} Content-Length {clen_text[:40]!r})"
+                )
                 continue
             # --- block: keep at most self.keep bytes, stream past the rest
-            bstart = s.base + hend + 4
+            bstart = hend
             s.rpos = bstart
             kept = bytearray()
             got = 0
@@ -704,6 +691,23 @@ class _Parser:
                 s.rpos = hi
                 if len(kept) >= self.keep and s.rpos - s.base > (1 << 20):
                     s.drop_before(s.rpos)  # we will not push back into a cut block
+            fits = self._tail_ok(bool(lenient)) if brk is None and got == clen else False
+            if fits and s.gz and any(bstart < mpos < bstart + len(kept) for mpos, _, _ in s.marks):
+                fits = None  # a block across gzip members: check below that none of them starts a record
+            inner = -1
+            if fits is not True and brk is None:
+                # a block that runs into a record header swallowed its successor: the record was cut short
+                # (or its Content-Length is too large); go on at the successor
+                inner = self._record_start_in(bstart, bstart + len(kept))
+            if inner >= 0:
+                s.rpos = inner
+                inner -= bstart
+                reason = (
+                    "truncated record or Content-Length mismatch "
+                    f"(declared {clen}, but a record starts at block byte {inner})"
+                )
+                yield self._err(off, rid_clean, reason)
+                continue
             if brk is not None:
                 yield self._err(off, rid_clean, brk.reason)
                 continue
@@ -711,32 +715,13 @@ class _Parser:
                 reason = f"truncated record at end of file (block {got} of {clen} bytes)"
                 yield self._err(off, rid_clean, reason)
                 continue
-            # --- the block must be followed by CRLF CRLF; tolerate missing/short separators
-            s.ensure(4)
-            tail = bytes(s.data[s.rpos - s.base : min(s.rpos + 4, s.limit_from(s.rpos)) - s.base])
-            rest = tail.lstrip(b"\r\n")
-            if rest and not b"WARC/".startswith(rest[:5]):
-                # Content-Length too long? find where the next record really starts inside the block
-                cand = []
-                j = kept.find(b"\r\n\r\nWARC/")
-                if j >= 0:
-                    cand.append(j + 4)
-                if s.gz:
-                    for mpos, _, _ in s.marks:
-                        r0 = mpos - bstart
-                        if 0 < r0 < len(kept) and kept[r0 : r0 + 5] == b"WARC/":
-                            cand.append(r0)
-                            break
-                back = min(cand) if cand else -1
-                if back >= 0 and bstart + back >= s.base:
-                    s.rpos = bstart + back
-                    reason = f"Content-Length mismatch (declared {clen}, next record at block byte {back})"
-                    yield self._err(off, rid_clean, reason)
-                else:
-                    yield self._err(off, rid_clean, f"Content-Length mismatch (declared {clen})")
-                    s.resync()
+            if fits is False:
+                yield self._err(
+                    off, rid_clean, f"Content-Length mismatch (declared {clen}; no record follows)"
+                )
+                s.resync()
                 continue
-            yield _Raw(off, headers, bytes(kept), clen > len(kept))
+            yield _Raw(off, headers, bytes(kept), clen > len(kept), lenient)
 
 
 def _slow_records(
@@ -748,118 +733,6 @@ def _slow_records(
     if not gz:
         stream.floor_off = start  # plain: offset = start + decoded position
     yield from _Parser(stream, path, max_payload)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Fast path: fastwarc
-# ---------------------------------------------------------------------------------------------------------
-
-
-class _FastFailed(Exception):
-    def __init__(self, anchor_off: int, anchor_index: int, anchor_id: str | None, reason: str) -> None:
-        super().__init__(reason)
-        self.anchor_off = anchor_off
-        self.anchor_index = anchor_index  # records before the anchor were all handled
-        self.anchor_id = anchor_id
-
-
-def _gzip_tail_left(f: BinaryIO, off: int) -> bool:
-    """Do bytes follow the gzip member at ``off`` (the member of fastwarc's last record)?
-
-    fastwarc takes an empty gzip member for the end of the file and stops without an error, dropping
-    every record after it. One member is inflated to find its end; unseekable streams are not checked.
-    """
-    try:
-        if not f.seekable():
-            return False
-        f.seek(off)
-        d = zlib.decompressobj(31)
-        while not d.eof:
-            chunk = f.read(_CHUNK)
-            if not chunk:
-                return False  # a cut member: fastwarc would have raised; nothing to add here
-            d.decompress(chunk, 1 << 16)
-            while d.unconsumed_tail and not d.eof:
-                d.decompress(d.unconsumed_tail, 1 << 16)
-        return bool(d.unused_data) or bool(f.read(1))
-    except (OSError, ValueError, zlib.error):
-        return False
-
-
-def _fast_records(f: BinaryIO, path: str, max_payload: int, gz: bool, wanted: set[str]) -> Iterator[_Raw]:
-    """fastwarc framing; raises _FastFailed(anchor) when it cannot continue reliably.
-
-    Yields every record (all types) so the index count matches the slow path's enumeration.
-    """
-    from fastwarc.stream_io import GzipReader
-    from fastwarc.warc import ArchiveIterator, WarcRecordType
-
-    keep = max_payload + _BLOCK_SLACK
-    # With our own GzipReader, frame_start_position() is the start of the gzip member the record header
-    # was read from (warcio's offset); ArchiveIterator's stream_pos is not, for multi-record members.
-    try:
-        gzr = GzipReader(f) if gz else None
-        it = iter(
-            ArchiveIterator(
-                gzr if gzr is not None else f,
-                record_types=WarcRecordType.any_type,
-                parse_http=False,
-                stream_detect=False,
-            )
-        )
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except BaseException as e:  # see _Prefixed: fastwarc can panic on unusual streams
-        raise _FastFailed(0, 0, None, str(e)) from e
-    held: _Raw | None = None
-    held_id: str | None = None
-    index = 0  # index of the held record
-    while True:
-        try:
-            rec = next(it)
-        except StopIteration:
-            if gz and _gzip_tail_left(f, held.offset if held is not None else 0):
-                # fastwarc ends silently at an empty gzip member: the slow path reads on from here
-                raise _FastFailed(
-                    held.offset if held is not None else 0, index, held_id, "stopped before end of file"
-                ) from None
-            if held is not None:
-                yield held
-            return
-        except (KeyboardInterrupt, SystemExit, GeneratorExit):
-            raise
-        except BaseException as e:  # OSError on broken input; BaseException for pyo3 PanicException
-            if held is None:
-                raise _FastFailed(0, index, None, str(e)) from e
-            raise _FastFailed(held.offset, index, held_id, str(e)) from e
-        off = (gzr.frame_start_position() or 0) if gzr is not None else rec.stream_pos
-        if held is not None:
-            yield held
-            index += 1
-        hmap = rec.headers
-        rtype = hmap.get("WARC-Type")
-        if rtype is not None and rtype not in wanted:
-            # not reading the block lets fastwarc skip it cheaply; it still counts for the slow-path skip
-            held = _Raw(off, {"warc-type": rtype}, b"", False)
-            held_id = (hmap.get("WARC-Record-ID") or "").strip("<>") or None
-            continue
-        headers = {k.lower(): v for k, v in reversed(hmap.items())}
-        clen = rec.content_length
-        reader = rec.reader
-        rid = headers.get("warc-record-id", "").strip("<>") or None
-        try:
-            block = reader.read(min(clen, keep))
-            got = len(block)
-            if clen > keep:
-                got += reader.consume()
-        except (KeyboardInterrupt, SystemExit, GeneratorExit):
-            raise
-        except BaseException as e:  # corrupt data inside the block: the slow path re-reads this record
-            raise _FastFailed(off, index, rid, str(e)) from e
-        if got != clen:  # short block: truncated member/file or bad Content-Length -> let slow path judge
-            raise _FastFailed(off, index, headers.get("warc-record-id", "").strip("<>") or None, "short")
-        held = _Raw(off, headers, block, clen > keep)
-        held_id = headers.get("warc-record-id", "").strip("<>") or None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -967,28 +840,6 @@ class _Prefixed(io.RawIOBase):
         super().close()
 
 
-def _anchor_ok(f: BinaryIO, off: int, gz: bool, rid: str | None) -> bool:
-    """Is ``off`` the start of a gzip member / WARC record whose first record is ``rid``?"""
-    try:
-        f.seek(off)
-        probe = f.read(64 << 10)
-        f.seek(off)
-    except (OSError, ValueError):
-        return False
-    if gz:
-        if probe[:3] != _GZIP_MAGIC:
-            return False
-        # the damage may be further on; the header check below decides
-        with contextlib.suppress(zlib.error):
-            probe = zlib.decompressobj(31).decompress(probe, 32 << 10)
-    if not probe.startswith(b"WARC/"):
-        return False
-    if rid is None:
-        return True
-    m = re.search(rb"\r\nWARC-Record-ID:[ \t]*<?([^\r\n>]*)", probe[: probe.find(b"\r\n\r\n") + 2])
-    return m is not None and m.group(1).decode("utf-8", "replace").strip() == rid
-
-
 def iter_warc(
     path: str,
     *,
@@ -1029,40 +880,7 @@ def iter_warc(
                 if out is not None:
                     yield out
             return
-        try:
-            for item in _fast_records(f, path, max_payload_bytes, gz, wanted):
-                out = emit(item)
-                if out is not None:
-                    yield out
-            return
-        except _FastFailed as ff:
-            failure = ff
-        # --- slow path from the best anchor we can trust
-        g = f
-        seekable = False
-        with contextlib.suppress(OSError, ValueError):
-            seekable = g.seekable()
-        if not seekable:
-            g.close()
-            g = opener(path)
-            try:
-                seekable = g.seekable()
-            except (OSError, ValueError):
-                seekable = False
-        start, skip = 0, failure.anchor_index
-        if seekable and failure.anchor_index > 0 and _anchor_ok(g, failure.anchor_off, gz, failure.anchor_id):
-            start, skip = failure.anchor_off, 0
-        elif seekable:
-            g.seek(0)
-        f = g
-        seen = 0
-        for item in _slow_records(g, start, path, max_payload_bytes, gz):
-            if isinstance(item, _Raw):
-                seen += 1
-                if seen <= skip:
-                    continue
-            elif seen < skip:
-                continue  # errors before the anchor cannot exist (fastwarc read that part cleanly)
+        for item in _slow_records(f, 0, path, max_payload_bytes, gz):
             out = emit(item)
             if out is not None:
                 yield out
