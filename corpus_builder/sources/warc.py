@@ -92,9 +92,9 @@ _MAX_MEMBER_REWIND = 16 << 20  # raw bytes of the current member kept for rescan
 # a WARC version line; not anchored to a line start: a record cut short runs straight into the next one
 _VERSION_FIND = re.compile(rb"WARC/\d+\.\d+[ \t]*\r?\n")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")  # end of a header block, CRLF or bare LF (as warcio accepts)
-_HEADER_LINE = re.compile(rb"^([^:\r\n]+):[ \t]*(.*?)[ \t]*\r?$", re.M)
 _MAX_CONTENT_LENGTH = (1 << 63) - 1  # a WARC Content-Length beyond 64 bits is damage, not a size
-_TAIL_PROBE = 16  # bytes looked at after a block to check that the next record (or the end) follows
+_TAIL_PROBE = 24  # bytes looked at after a block to check that the next record (or the end) follows
+_MAX_STRAY = 8  # bytes after a block (before CRLF CRLF and the next record) still taken for a short length
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -122,10 +122,12 @@ def _header_fields(text: bytes) -> dict[str, str]:
     headers: dict[str, str] = {}
     if b"\n " in text or b"\n\t" in text:  # obsolete line folding: unfold first (rare)
         text = re.sub(rb"\r?\n[ \t]+", b" ", text)
-    for m in _HEADER_LINE.finditer(text):
-        key = m.group(1).strip().decode("latin-1").lower()
-        if key not in headers:
-            headers[key] = m.group(2).decode("utf-8", "replace")
+    for line in text.split(b"\n"):
+        name, sep, value = line.partition(b":")
+        if sep:
+            key = name.strip().decode("latin-1").lower()
+            if key not in headers:
+                headers[key] = value.strip().decode("utf-8", "replace")
     return headers
 
 
@@ -233,9 +235,9 @@ class _RawSource:
 
     __slots__ = ("f", "buf", "start", "cur", "eof", "keep_from")
 
-    def __init__(self, f: BinaryIO, start: int) -> None:
+    def __init__(self, f: BinaryIO, start: int, initial: bytes = b"") -> None:
         self.f = f
-        self.buf = bytearray()
+        self.buf = bytearray(initial)  # bytes already read from f, starting at ``start``
         self.start = start  # absolute offset of buf[0]
         self.cur = 0  # read cursor in buf
         self.eof = False
@@ -588,11 +590,12 @@ class _Parser:
                 return s.base + m.start()
         return -1
 
-    def _tail_ok(self, bare_lf: bool) -> bool | None:
+    def _tail_ok(self, bare_lf: bool) -> bool | str | None:
         """Is the block just read followed by a record separator and the next record (or the end)?
 
         True: yes. None: a proper separator follows but then bytes that are no record (garbage after a
-        whole record, reported when the main loop reaches it). False: the Content-Length does not fit.
+        whole record, reported when the main loop reaches it). "short": the Content-Length stops a few bytes
+        early (rpos is moved to the next record). False: the Content-Length does not fit.
         """
         s = self.s
         s.ensure(_TAIL_PROBE)
@@ -605,7 +608,16 @@ class _Parser:
         if not rest or rest.startswith(b"WARC/"[: len(rest)]):
             return True
         proper = sep.startswith(b"\r\n\r\n") or (bare_lf and sep.startswith(b"\n\n"))
-        return None if proper else False
+        if proper:
+            return None
+        # a few stray bytes, a separator, then the next record: a Content-Length short by those bytes (seen
+        # in warcio's example-trunc.warc, which warcio reads). The record is kept, flagged as cut.
+        nxt = tail.find(b"WARC/")
+        stray = tail[:nxt].rstrip(b"\r\n") if nxt > 0 else b""
+        if stray and len(stray) <= _MAX_STRAY and tail[len(stray) : nxt] in (b"\r\n\r\n", b"\n\n"):
+            s.rpos += nxt
+            return "short"
+        return False
 
     def __iter__(self) -> Iterator[_Raw | WarcReadError]:
         s = self.s
@@ -692,7 +704,7 @@ class _Parser:
                 if len(kept) >= self.keep and s.rpos - s.base > (1 << 20):
                     s.drop_before(s.rpos)  # we will not push back into a cut block
             fits = self._tail_ok(bool(lenient)) if brk is None and got == clen else False
-            if fits and s.gz and any(bstart < mpos < bstart + len(kept) for mpos, _, _ in s.marks):
+            if fits is True and s.gz and any(bstart < mpos < bstart + len(kept) for mpos, _, _ in s.marks):
                 fits = None  # a block across gzip members: check below that none of them starts a record
             inner = -1
             if fits is not True and brk is None:
@@ -721,18 +733,162 @@ class _Parser:
                 )
                 s.resync()
                 continue
+            if fits == "short":
+                lenient.append("lenient_short_content_length")
+                headers.setdefault("warc-truncated", "length")
             yield _Raw(off, headers, bytes(kept), clen > len(kept), lenient)
 
 
 def _slow_records(
-    f: BinaryIO, start: int, path: str, max_payload: int, gz: bool
+    f: BinaryIO, start: int, path: str, max_payload: int, gz: bool, initial: bytes = b""
 ) -> Iterator[_Raw | WarcReadError]:
-    raw = _RawSource(f, start)
+    """The careful reader from raw offset ``start``; ``initial`` = bytes from there already read from f."""
+    raw = _RawSource(f, start, initial)
     stream: _Stream = _GzipStream(raw) if gz else _PlainStream(raw)
-    stream.floor_off = start
-    if not gz:
-        stream.floor_off = start  # plain: offset = start + decoded position
+    stream.floor_off = start  # gzip: offset of the member in effect; plain: start + decoded position
     yield from _Parser(stream, path, max_payload)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fast path: clean records in the usual layouts, handing over to the careful reader at the first anomaly
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _clean_head(data: bytes, pos: int) -> tuple[dict[str, str], int, int] | None:
+    """(headers, block start, Content-Length) of a well-formed WARC header at ``pos``, else None.
+
+    Well-formed = CRLF line endings only, one version line, a decimal Content-Length; anything else is left
+    to the careful reader, which knows the leniencies and the damage.
+    """
+    if not data.startswith(b"WARC/", pos):
+        return None
+    hend = data.find(b"\r\n\r\n", pos, pos + _MAX_HEADER)
+    if hend < 0:
+        return None
+    text = data[pos:hend]
+    if text.find(b"WARC/", 1) >= 0 or text.count(b"\n") != text.count(b"\r\n"):
+        return None
+    headers = _header_fields(text[text.find(b"\n") + 1 :])
+    clen = headers.get("content-length", "")
+    if not (clen.isascii() and clen.isdigit()) or len(clen) > 18:
+        return None
+    return headers, hend + 4, int(clen)
+
+
+class _Reader:
+    """Raw bytes of ``f`` as one immutable buffer with absolute offsets (the fast paths' input)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.buf = b""
+        self.base = 0  # absolute offset of buf[0]
+        self.eof = False
+
+    def fill(self, end: int) -> None:
+        """Read until ``buf`` holds ``end`` bytes (or the file ends)."""
+        while len(self.buf) < end and not self.eof:
+            chunk = self.f.read(max(_CHUNK, end - len(self.buf)))
+            if chunk:
+                self.buf += chunk
+            else:
+                self.eof = True
+
+    def drop_before(self, pos: int) -> int:
+        """Forget bytes before buffer position ``pos`` when that frees a lot; returns pos's new index."""
+        if pos > _CHUNK:
+            self.buf = self.buf[pos:]
+            self.base += pos
+            return 0
+        return pos
+
+
+def _fast_gzip_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_Raw | WarcReadError]:
+    """One record per gzip member, as Common Crawl writes: inflate, check, emit.
+
+    The first member that is not exactly one well-formed record followed by its CRLF CRLF (or that is not a
+    gzip member at all) hands the rest of the file, from that member's offset, to the careful reader.
+    """
+    r = _Reader(f)
+    limit = max_payload + _BLOCK_SLACK
+    pos = 0
+    while True:
+        pos = r.drop_before(pos)
+        r.fill(pos + 3)
+        if pos >= len(r.buf):
+            return
+        if not r.buf.startswith(_GZIP_MAGIC, pos):
+            break
+        d = zlib.decompressobj(31)
+        parts: list[bytes] = []
+        total = 0
+        p = pos
+        head = None
+        ok = True
+        while True:
+            r.fill(p + _INFLATE_INPUT)
+            if p >= len(r.buf):
+                ok = False  # cut member
+                break
+            inp = r.buf[p : p + _INFLATE_INPUT]
+            try:
+                out = d.decompress(inp, limit - total)
+            except zlib.error:
+                ok = False
+                break
+            parts.append(out)
+            total += len(out)
+            if d.eof:
+                p += len(inp) - len(d.unused_data)
+                break
+            if d.unconsumed_tail:
+                ok = False  # over the size bound: the careful reader keeps the head and streams the rest
+                break
+            p += len(inp)
+            if head is None:
+                head = _clean_head(b"".join(parts), 0)
+                if head is None or head[1] + head[2] + 4 < total or head[1] + head[2] > limit:
+                    ok = False  # not one record of a size we keep whole
+                    break
+        if not ok:
+            break
+        rec = b"".join(parts)
+        head = _clean_head(rec, 0)
+        if head is None:
+            break
+        headers, bstart, clen = head
+        end = bstart + clen
+        if len(rec) != end + 4 or not rec.endswith(b"\r\n\r\n"):
+            break
+        yield _Raw(r.base + pos, headers, rec[bstart:end], False)
+        pos = p
+    yield from _slow_records(f, r.base + pos, path, max_payload, True, r.buf[pos:])
+
+
+def _fast_plain_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_Raw | WarcReadError]:
+    """Well-formed records of a plain ``.warc``, each followed by CRLF CRLF and the next record or the end;
+    the first anomaly hands the rest of the file, from that record's offset, to the careful reader."""
+    r = _Reader(f)
+    limit = max_payload + _BLOCK_SLACK
+    pos = 0
+    while True:
+        pos = r.drop_before(pos)
+        r.fill(pos + _MAX_HEADER)
+        if pos >= len(r.buf):
+            return
+        head = _clean_head(r.buf, pos)
+        if head is None:
+            break
+        headers, bstart, clen = head
+        end = bstart + clen
+        if end - pos > limit:
+            break
+        r.fill(end + 9)
+        nxt = r.buf[end + 4 : end + 9]
+        if r.buf[end : end + 4] != b"\r\n\r\n" or not (nxt == b"WARC/" or (not nxt and r.eof)):
+            break
+        yield _Raw(r.base + pos, headers, r.buf[bstart:end], False)
+        pos = end + 4
+    yield from _slow_records(f, r.base + pos, path, max_payload, False, r.buf[pos:])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -880,7 +1036,8 @@ def iter_warc(
                 if out is not None:
                     yield out
             return
-        for item in _slow_records(f, 0, path, max_payload_bytes, gz):
+        fast = _fast_gzip_records if gz else _fast_plain_records
+        for item in fast(f, path, max_payload_bytes):
             out = emit(item)
             if out is not None:
                 yield out
