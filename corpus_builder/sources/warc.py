@@ -6,21 +6,27 @@ before *and after* it still comes out.
 
 Three readers cooperate:
 
-* **fast path** -- fastwarc (C++).  It frames records and inflates gzip; we ask it for the raw WARC block
-  (``parse_http=False``) and parse HTTP ourselves so that the block length can be checked against
-  ``Content-Length`` and both paths decode payloads identically.  fastwarc has no recovery: on broken input
-  it raises ``OSError`` (and ends the iteration) or silently returns a short block.  Either makes us hand
-  over to the slow path.  The record fastwarc returned last is held back until fastwarc has read the next
-  one cleanly, because a too-long ``Content-Length`` makes fastwarc return a record that swallowed its
-  successor and only fails on the record after it.
-* **slow path** -- our own pure-Python reader (:class:`_Parser` over :class:`_GzipStream` /
-  :class:`_PlainStream`).  It tracks gzip member boundaries itself, so it can resynchronise: after a corrupt
-  or truncated member it scans for the next ``1f 8b 08`` whose inflated start is ``WARC/``; in plain files
-  it scans for the next ``WARC/x.y`` line.  It starts at the last record fastwarc delivered (seeking when
-  the stream allows and the offset is verified, otherwise re-reading from 0 and skipping records already
-  delivered) and then reads to the end of the file.
+* **fast path** -- :func:`_fast_gzip_records` (one gzip member per record, as Common Crawl writes) and
+  :func:`_fast_plain_records`.  They emit a record only when it is exactly well formed: CRLF headers with one
+  version line and a decimal ``Content-Length``, the block followed by CRLF CRLF and then the next record
+  (or the member's / file's end).  At the first record that is not, they hand the rest of the file, from
+  that record's own offset and with the bytes already read, to the careful path: nothing is read twice and
+  nothing is emitted twice.  (fastwarc was the fast path before: it skips records with bare-LF headers
+  without a word, so a reader built on it could not promise that no record is lost.)
+* **careful path** -- :class:`_Parser` over :class:`_GzipStream` / :class:`_PlainStream`.  It tracks gzip
+  member boundaries itself and resynchronises after any framing error: at the next gzip member start
+  (``1f 8b 08`` whose inflated start is ``WARC/``) or the next ``WARC/x.y`` line in the decompressed stream,
+  which also lets a single-member ``.warc.gz`` go on after damage.  A block is checked against what follows
+  it: when it runs into a plausible record header (a version line, header lines, a blank line, a numeric
+  Content-Length) the record was cut short or its Content-Length is too large, and reading goes on at that
+  header.  It is lenient where the meaning is clear, as warcio is: bare-LF line endings, any header-name
+  case and whitespace, any run of line breaks (or none) between records.
 * **legacy path** -- warcio, only for ARC files (``filedesc://`` first line), which neither of the above
   understands.  warcio cannot resynchronise, so an exception there ends the file with one error.
+
+The HTTP head and body are parsed by :mod:`corpus_builder.sources.http_body` (status-line and line-ending
+leniency, chunked transfer coding, Content-Encoding).  Every leniency applied is named in
+``WarcRecord.lenient`` (e.g. ``lenient_status_line``); the read step counts them in its stats.
 
 Bounds (no input may make us loop forever or use unbounded memory): the raw input is read in 1 MiB chunks;
 a WARC header is at most 64 KiB; a record block is kept up to ``max_payload_bytes`` + 64 KiB and the rest is
@@ -33,8 +39,15 @@ Policy decisions:
 * HTTP ``Content-Encoding`` (gzip, deflate, br) is decoded with an output bound of ``max_payload_bytes``.
   When the bound is hit and the expansion ratio is > 100x the record is reported as
   ``"payload decompression bomb"``; otherwise it is emitted cut, with ``truncated="length"``.
-* A record whose block is incomplete (truncated gzip member, truncated file, corrupt member) is reported as
-  an error, never emitted with a partial payload: a half page cannot be told apart from a whole one later.
+* A record whose block is incomplete (truncated gzip member, truncated file, corrupt member, a block that
+  runs into the next record) is reported as an error whose reason says ``truncated``, never emitted with a
+  partial payload: a half page cannot be told apart from a whole one later.  Records flagged by their writer
+  (``WARC-Truncated``) are kept with that flag; so is a block whose Content-Length stops at most 8 stray
+  bytes before CRLF CRLF and the next record (``truncated="length"``, as warcio reads it), and an HTTP body
+  whose chunked or gzip stream ends early (``truncated="disconnect"``).
+* A ``Content-Length`` beyond 64 bits is an invalid header; one larger than the rest of the file is read to
+  the end and then checked for swallowed records like any other.  Bounded memory means a damaged block is
+  only searched for swallowed records within its first ``max_payload_bytes`` + 64 KiB.
 * Offsets: for gzip files, the offset of the gzip member the record starts in (equal to warcio's
   ``get_record_offset()`` for the usual one-member-per-record layout; records sharing a member share its
   offset); for plain files, the byte offset of the ``WARC/`` line.
@@ -42,6 +55,7 @@ Policy decisions:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zlib
@@ -86,6 +100,7 @@ _CHUNK = 1 << 20  # raw read size
 _MAX_HEADER = 64 << 10  # WARC and HTTP header block limit
 _BLOCK_SLACK = 64 << 10  # room for HTTP headers on top of max_payload_bytes
 _BOMB_RATIO = 100
+_SNIFF = 64 << 10  # bytes looked at to tell gzip from plain WARC
 _INFLATE_INPUT = 16 << 10  # compressed bytes handed to zlib at a time
 _RESYNC_PROBE = 4096  # compressed bytes inflated to validate a resync candidate
 _MAX_MEMBER_REWIND = 16 << 20  # raw bytes of the current member kept for rescanning after corruption
@@ -122,12 +137,12 @@ def _header_fields(text: bytes) -> dict[str, str]:
     headers: dict[str, str] = {}
     if b"\n " in text or b"\n\t" in text:  # obsolete line folding: unfold first (rare)
         text = re.sub(rb"\r?\n[ \t]+", b" ", text)
-    for line in text.split(b"\n"):
-        name, sep, value = line.partition(b":")
+    for line in text.decode("utf-8", "replace").split("\n"):  # one decode: ~2x faster than per field
+        name, sep, value = line.partition(":")
         if sep:
-            key = name.strip().decode("latin-1").lower()
+            key = name.strip().lower()
             if key not in headers:
-                headers[key] = value.strip().decode("utf-8", "replace")
+                headers[key] = value.strip()
     return headers
 
 
@@ -590,6 +605,35 @@ class _Parser:
                 return s.base + m.start()
         return -1
 
+    def _swallowed_chain(self, bstart: int, bend: int) -> int:
+        """Start of the first of the records that fill the block [bstart, bend) up to its end, else -1.
+
+        A page quoting a WARC header does not qualify: the quoted records would have to follow each other
+        with their own Content-Lengths exactly up to the end of the block.
+        """
+        s = self.s
+        first = self._record_start_in(bstart, bend)
+        pos = first
+        while 0 <= pos < bend:
+            data, rel = s.data, pos - s.base
+            version = _VERSION_FIND.match(data, rel)
+            end = _HEADER_END.search(data, rel, rel + _MAX_HEADER)
+            if version is None or end is None:
+                return -1
+            clen = _header_fields(bytes(data[version.end() : end.start()])).get("content-length", "")
+            if not (clen.isascii() and clen.isdigit()):
+                return -1
+            nxt = s.base + end.end() + int(clen)
+            if nxt > bend:  # only if the swallowing block stops in line breaks that end the last record
+                tail = bytes(data[bend - s.base : nxt - s.base])
+                return first if len(tail) == nxt - bend and not tail.strip(b"\r\n") else -1
+            while nxt < bend and data[nxt - s.base] in (0x0D, 0x0A):
+                nxt += 1
+            if nxt >= bend:
+                return first
+            pos = nxt
+        return -1
+
     def _tail_ok(self, bare_lf: bool) -> bool | str | None:
         """Is the block just read followed by a record separator and the next record (or the end)?
 
@@ -706,6 +750,11 @@ class _Parser:
             fits = self._tail_ok(bool(lenient)) if brk is None and got == clen else False
             if fits is True and s.gz and any(bstart < mpos < bstart + len(kept) for mpos, _, _ in s.marks):
                 fits = None  # a block across gzip members: check below that none of them starts a record
+            # a block that ends with the file may have swallowed every record after it (a Content-Length of
+            # exactly the rest of the file): so it did if records chain from inside it to its end
+            at_end = fits is True and s.done and not bytes(s.data[s.rpos - s.base :]).strip(b"\r\n")
+            if at_end and len(kept) == clen and self._swallowed_chain(bstart, bstart + clen) >= 0:
+                fits = None
             inner = -1
             if fits is not True and brk is None:
                 # a block that runs into a record header swallowed its successor: the record was cut short
@@ -865,8 +914,9 @@ def _fast_gzip_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_Ra
 
 
 def _fast_plain_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_Raw | WarcReadError]:
-    """Well-formed records of a plain ``.warc``, each followed by CRLF CRLF and the next record or the end;
-    the first anomaly hands the rest of the file, from that record's offset, to the careful reader."""
+    """Well-formed records of a plain ``.warc``, each followed by CRLF CRLF and the next record; the first
+    anomaly (and the last record) hands the rest of the file, from that record's offset, to the careful
+    reader."""
     r = _Reader(f)
     limit = max_payload + _BLOCK_SLACK
     pos = 0
@@ -884,7 +934,9 @@ def _fast_plain_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_R
             break
         r.fill(end + 9)
         nxt = r.buf[end + 4 : end + 9]
-        if r.buf[end : end + 4] != b"\r\n\r\n" or not (nxt == b"WARC/" or (not nxt and r.eof)):
+        # the last record is left to the careful reader, which checks that it did not swallow the ones before
+        # the end (a Content-Length of exactly the rest of the file)
+        if r.buf[end : end + 4] != b"\r\n\r\n" or nxt != b"WARC/":
             break
         yield _Raw(r.base + pos, headers, r.buf[bstart:end], False)
         pos = end + 4
@@ -934,9 +986,24 @@ def _open_default(path: str) -> BinaryIO:
     return open(path.removeprefix("file://"), "rb")
 
 
+def _is_gzip(head: bytes) -> bool:
+    """Gzip file? Also when its first member is damaged and a later member in ``head`` starts a record."""
+    if head[:2] == b"\x1f\x8b":
+        return True
+    if head.lstrip(b"\r\n").startswith(b"WARC/"):
+        return False
+    i = head.find(_GZIP_MAGIC)
+    while i >= 0:
+        with contextlib.suppress(zlib.error):
+            if zlib.decompressobj(31).decompress(head[i : i + _RESYNC_PROBE], 16).startswith(b"WARC/"):
+                return True
+        i = head.find(_GZIP_MAGIC, i + 1)
+    return False
+
+
 def _sniff(f: BinaryIO) -> tuple[bytes, BinaryIO]:
     """Peek at the first bytes without requiring a seekable stream."""
-    head = f.read(4096)
+    head = f.read(_SNIFF)
     try:
         if f.seekable():
             f.seek(0)
@@ -949,8 +1016,7 @@ def _sniff(f: BinaryIO) -> tuple[bytes, BinaryIO]:
 class _Prefixed(io.RawIOBase):
     """A non-seekable stream with some already-read bytes put back in front.
 
-    It also answers tell() and forward/no-op seek(): fastwarc probes the stream with seek and *panics*
-    (pyo3 PanicException, not OSError) when seek raises UnsupportedOperation, e.g. on an HTTP body.
+    It also answers tell() and forward/no-op seek(), for readers (warcio for ARC) that probe the stream.
     """
 
     def __init__(self, prefix: bytes, inner: BinaryIO) -> None:
@@ -1023,7 +1089,7 @@ def iter_warc(
         head, f = _sniff(f)
         if not head:
             return
-        gz = head[:2] == b"\x1f\x8b"
+        gz = _is_gzip(head)
         text = head
         if gz:
             try:
