@@ -605,35 +605,6 @@ class _Parser:
                 return s.base + m.start()
         return -1
 
-    def _swallowed_chain(self, bstart: int, bend: int) -> int:
-        """Start of the first of the records that fill the block [bstart, bend) up to its end, else -1.
-
-        A page quoting a WARC header does not qualify: the quoted records would have to follow each other
-        with their own Content-Lengths exactly up to the end of the block.
-        """
-        s = self.s
-        first = self._record_start_in(bstart, bend)
-        pos = first
-        while 0 <= pos < bend:
-            data, rel = s.data, pos - s.base
-            version = _VERSION_FIND.match(data, rel)
-            end = _HEADER_END.search(data, rel, rel + _MAX_HEADER)
-            if version is None or end is None:
-                return -1
-            clen = _header_fields(bytes(data[version.end() : end.start()])).get("content-length", "")
-            if not (clen.isascii() and clen.isdigit()):
-                return -1
-            nxt = s.base + end.end() + int(clen)
-            if nxt > bend:  # only if the swallowing block stops in line breaks that end the last record
-                tail = bytes(data[bend - s.base : nxt - s.base])
-                return first if len(tail) == nxt - bend and not tail.strip(b"\r\n") else -1
-            while nxt < bend and data[nxt - s.base] in (0x0D, 0x0A):
-                nxt += 1
-            if nxt >= bend:
-                return first
-            pos = nxt
-        return -1
-
     def _tail_ok(self, bare_lf: bool) -> bool | str | None:
         """Is the block just read followed by a record separator and the next record (or the end)?
 
@@ -750,16 +721,20 @@ class _Parser:
             fits = self._tail_ok(bool(lenient)) if brk is None and got == clen else False
             if fits is True and s.gz and any(bstart < mpos < bstart + len(kept) for mpos, _, _ in s.marks):
                 fits = None  # a block across gzip members: check below that none of them starts a record
-            # a block that ends with the file may have swallowed every record after it (a Content-Length of
-            # exactly the rest of the file): so it did if records chain from inside it to its end
-            at_end = fits is True and s.done and not bytes(s.data[s.rpos - s.base :]).strip(b"\r\n")
-            if at_end and len(kept) == clen and self._swallowed_chain(bstart, bstart + clen) >= 0:
-                fits = None
+            swallowed = -1
+            if fits is True and len(kept) == clen:
+                swallowed = _swallowed(kept, bytes(s.data[s.rpos - s.base : s.rpos - s.base + 8]), True)
+                if swallowed >= 0:
+                    fits = None  # the block holds whole records up to its end
             inner = -1
             if fits is not True and brk is None:
                 # a block that runs into a record header swallowed its successor: the record was cut short
                 # (or its Content-Length is too large); go on at the successor
-                inner = self._record_start_in(bstart, bstart + len(kept))
+                inner = (
+                    bstart + swallowed
+                    if swallowed >= 0
+                    else self._record_start_in(bstart, bstart + len(kept))
+                )
             if inner >= 0:
                 s.rpos = inner
                 inner -= bstart
@@ -801,6 +776,50 @@ def _slow_records(
 # ---------------------------------------------------------------------------------------------------------
 # Fast path: clean records in the usual layouts, handing over to the careful reader at the first anomaly
 # ---------------------------------------------------------------------------------------------------------
+
+
+def _swallowed(block: bytes | bytearray, after: bytes, straddle: bool = False) -> int:
+    """Offset in ``block`` of the first of whole WARC records that fill it to its end, else -1.
+
+    A record cut short and followed directly by the next one can have a Content-Length that ends exactly
+    where a later record ends: its block then holds those records whole.  They are told from a page that
+    quotes WARC headers by their chain: each one's Content-Length leads to the next header or to the block's
+    end (the last may run on into the line breaks in ``after``, the bytes that follow the block).  A chain
+    starting right at the body (a WARC file served as the page) is content, not damage.  With ``straddle``
+    (the careful reader, which only runs once a file showed damage) a chain whose last record runs past
+    the block's end counts too: the block ends inside a record it swallowed in part.
+    """
+    if block.find(b"WARC/", 1) < 0:  # the common case, at C speed
+        return -1
+    body = _HEADER_END.search(block, 0, _MAX_HEADER) if block.startswith(b"HTTP/") else None
+    content_start = body.end() if body is not None else 0
+    n = len(block)
+    for tries, m in enumerate(_VERSION_FIND.finditer(block, 1)):
+        if tries >= 16:  # bound the work on a page that quotes many headers
+            return -1
+        first = pos = m.start()
+        if first == content_start:
+            continue
+        while True:
+            version = _VERSION_FIND.match(block, pos)
+            end = _HEADER_END.search(block, pos, pos + _MAX_HEADER)
+            if version is None or end is None:
+                break
+            clen = _header_fields(bytes(block[version.end() : end.start()])).get("content-length", "")
+            if not (clen.isascii() and clen.isdigit()):
+                break
+            nxt = end.end() + int(clen)
+            if nxt > n:
+                over = nxt - n
+                if straddle or (over <= len(after) and not after[:over].strip(b"\r\n")):
+                    return first
+                break
+            while nxt < n and block[nxt] in (0x0D, 0x0A):
+                nxt += 1
+            if nxt == n:
+                return first
+            pos = nxt
+    return -1
 
 
 def _clean_head(data: bytes, pos: int) -> tuple[dict[str, str], int, int] | None:
@@ -908,6 +927,8 @@ def _fast_gzip_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_Ra
         end = bstart + clen
         if len(rec) != end + 4 or not rec.endswith(b"\r\n\r\n"):
             break
+        if _swallowed(rec[bstart:end], b"\r\n\r\n") >= 0:
+            break
         yield _Raw(r.base + pos, headers, rec[bstart:end], False)
         pos = p
     yield from _slow_records(f, r.base + pos, path, max_payload, True, r.buf[pos:])
@@ -937,6 +958,8 @@ def _fast_plain_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_R
         # the last record is left to the careful reader, which checks that it did not swallow the ones before
         # the end (a Content-Length of exactly the rest of the file)
         if r.buf[end : end + 4] != b"\r\n\r\n" or nxt != b"WARC/":
+            break
+        if _swallowed(r.buf[bstart:end], b"\r\n\r\n") >= 0:
             break
         yield _Raw(r.base + pos, headers, r.buf[bstart:end], False)
         pos = end + 4
