@@ -605,6 +605,24 @@ class _Parser:
                 return s.base + m.start()
         return -1
 
+    def _member_failed(self, off: int) -> str | None:
+        """Reason if a gzip member holding the record just read (from member ``off`` on) failed its checks.
+
+        zlib hands out a member's data before it reads the CRC at its end, so the record is only trusted
+        once that member has ended (looked for up to 1 MiB ahead: a single-member file is not waited for).
+        """
+        s = self.s
+        assert isinstance(s, _GzipStream)
+        while s.d is not None and s.end - s.rpos < (1 << 20) and s.more():
+            pass
+        last = s.offset_at(s.rpos)
+        for i, (mpos, moff, brk) in enumerate(s.marks):
+            if brk is not None and off <= brk.offset <= last and mpos >= s.rpos:
+                s.marks[i] = (mpos, moff, None)  # reported here, once
+                s.rpos = mpos
+                return brk.reason
+        return None
+
     def _tail_ok(self, bare_lf: bool) -> bool | str | None:
         """Is the block just read followed by a record separator and the next record (or the end)?
 
@@ -757,6 +775,10 @@ class _Parser:
                 )
                 s.resync()
                 continue
+            failed = self._member_failed(off) if isinstance(s, _GzipStream) else None
+            if failed is not None:
+                yield self._err(off, rid_clean, failed)
+                continue
             if fits == "short":
                 lenient.append("lenient_short_content_length")
                 headers.setdefault("warc-truncated", "length")
@@ -794,9 +816,8 @@ def _swallowed(block: bytes | bytearray, after: bytes, straddle: bool = False) -
     body = _HEADER_END.search(block, 0, _MAX_HEADER) if block.startswith(b"HTTP/") else None
     content_start = body.end() if body is not None else 0
     n = len(block)
-    for tries, m in enumerate(_VERSION_FIND.finditer(block, 1)):
-        if tries >= 16:  # bound the work on a page that quotes many headers
-            return -1
+    plausible = 0
+    for m in _VERSION_FIND.finditer(block, 1):
         first = pos = m.start()
         if first == content_start:
             continue
@@ -805,9 +826,16 @@ def _swallowed(block: bytes | bytearray, after: bytes, straddle: bool = False) -
             end = _HEADER_END.search(block, pos, pos + _MAX_HEADER)
             if version is None or end is None:
                 break
-            clen = _header_fields(bytes(block[version.end() : end.start()])).get("content-length", "")
-            if not (clen.isascii() and clen.isdigit()):
+            fields = _header_fields(bytes(block[version.end() : end.start()]))
+            clen = fields.get("content-length", "")
+            if not (clen.isascii() and clen.isdigit()) or not (
+                "warc-type" in fields or "warc-record-id" in fields
+            ):
                 break
+            if pos == first:
+                plausible += 1
+                if plausible > 16:  # bound the work on a page that quotes many headers
+                    return -1
             nxt = end.end() + int(clen)
             if nxt > n:
                 over = nxt - n
