@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Callable
 
 import pytest
@@ -342,3 +343,264 @@ def test_identified_payload_type_is_read(gz: bool) -> None:
         ("text/html", "application/rss+xml"),
         ("text/html", None),
     ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Leniency, resynchronisation and bodies (issue 13): records written byte by byte, in all three layouts
+# ---------------------------------------------------------------------------------------------------------
+
+LAYOUTS = ("per-record", "single", "plain")
+
+
+def _warc(
+    i: int,
+    block: bytes,
+    *,
+    rtype: bytes = b"response",
+    eol: bytes = b"\r\n",
+    clen: bytes | None = None,
+    extra: tuple[bytes, ...] = (),
+    sep: bytes = b"\r\n\r\n",
+) -> bytes:
+    lines = [
+        b"WARC/1.0",
+        b"WARC-Type: " + rtype,
+        b"WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-%012d>" % i,
+        b"WARC-Date: 2024-02-20T10:00:00Z",
+        b"WARC-Target-URI: http://example.com/%d" % i,
+        b"Content-Type: application/http; msgtype=response",
+        *extra,
+        b"Content-Length: " + (clen if clen is not None else b"%d" % len(block)),
+    ]
+    return eol.join(lines) + eol + eol + block + sep
+
+
+def _http(
+    body: bytes,
+    *,
+    status: bytes = b"HTTP/1.1 200 OK",
+    eol: bytes = b"\r\n",
+    headers: tuple[bytes, ...] = (b"Content-Type: text/html; charset=utf-8",),
+) -> bytes:
+    return eol.join([status, *headers]) + eol + eol + body
+
+
+def _file(records: list[bytes], layout: str) -> bytes:
+    if layout == "per-record":
+        return b"".join(gzip.compress(r, mtime=0) for r in records)
+    if layout == "single":
+        return gzip.compress(b"".join(records), mtime=0)
+    return b"".join(records)
+
+
+def _rid(i: int) -> str:
+    return f"urn:uuid:00000000-0000-4000-8000-{i:012d}"
+
+
+def _pages(n: int) -> list[bytes]:
+    return [_warc(i, _http(_html(i))) for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "lenient"),
+    [
+        (b"HTTP/1.1 200 OK", 200, ()),
+        (b"HTTP/1.1 HTTP/1.1 200 OK", 200, ("lenient_status_line",)),  # a public archiving tool's bug
+        (b"HTTP/1.1 404", 404, ("lenient_status_line",)),  # no reason phrase, no space
+        (b"HTTP/1.0 301 ", 301, ()),  # empty reason phrase: valid per RFC 9112
+    ],
+)
+def test_status_line_leniency_is_read_and_named(status: bytes, code: int, lenient: tuple[str, ...]) -> None:
+    recs, errs = _read(_file([_warc(0, _http(_html(0), status=status)), *_pages(2)[1:]], "per-record"))
+    assert errs == [] and [r.record_id for r in recs] == [_rid(0), _rid(1)]
+    assert recs[0].http_status == code and recs[0].payload == _html(0) and recs[0].lenient == lenient
+
+
+@pytest.mark.parametrize("status", [b"HTTP/1.1 abc OK", b"HTTP/1.1", b"HTTP/1.1 2000 OK"])
+def test_invalid_status_line_is_an_error_row(status: bytes) -> None:
+    recs, errs = _read(_file([_warc(0, _http(b"x", status=status)), *_pages(2)[1:]], "plain"))
+    assert [r.record_id for r in recs] == [_rid(1)]
+    assert len(errs) == 1 and errs[0].record_id == _rid(0) and "invalid HTTP status line" in errs[0].reason
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_bare_lf_headers_are_read_once(layout: str) -> None:
+    pages = _pages(4)
+    pages[1] = _warc(1, _http(_html(1), eol=b"\n"), eol=b"\n", sep=b"\n\n")
+    pages[2] = _warc(2, _http(_html(2)), eol=b"\n")
+    recs, errs = _read(_file(pages, layout))
+    assert errs == []
+    assert [(r.record_id, r.payload) for r in recs] == [(_rid(i), _html(i)) for i in range(4)]
+    assert recs[1].lenient == ("lenient_warc_line_endings", "lenient_http_line_endings")
+    assert recs[2].lenient == ("lenient_warc_line_endings",)
+    assert recs[0].lenient == recs[3].lenient == ()
+
+
+def test_bare_lf_http_head_keeps_a_body_with_crlf_crlf_inside() -> None:
+    body = b"<p>first paragraph</p>\r\n\r\n<p>second</p>"
+    recs, errs = _read(_file([_warc(0, _http(body, eol=b"\n"))], "per-record"))
+    assert errs == [] and recs[0].payload == body
+
+
+def test_odd_header_case_and_whitespace() -> None:
+    block = _http(
+        _html(0), headers=(b"content-TYPE :  text/html ;charset=Shift_JIS  ", b"CONTENT-language:ja")
+    )
+    rec = (
+        _warc(0, block)
+        .replace(b"WARC-Type: response", b"warc-type:response  ")
+        .replace(b"Content-Length:", b"content-length :  ")
+    )
+    recs, errs = _read(_file([rec], "plain"))
+    assert errs == [] and recs[0].payload == _html(0)
+    assert (recs[0].content_type, recs[0].http_charset, recs[0].content_language) == (
+        "text/html",
+        "shift_jis",
+        "ja",
+    )
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("declared", ["rest+7", "2**64+1", "10**30", "2**63"])
+def test_huge_content_length_does_not_swallow_later_records(layout: str, declared: str) -> None:
+    pages = _pages(5)
+    block = _http(_html(1))
+    rest = sum(len(p) for p in pages[2:])
+    value = eval(declared.replace("rest", str(len(block) + rest)))  # noqa: S307 - a literal table above
+    pages[1] = _warc(1, block, clen=b"%d" % value)
+    recs, errs = _read(_file(pages, layout))
+    assert [(r.record_id, r.payload) for r in recs] == [(_rid(i), _html(i)) for i in (0, 2, 3, 4)]
+    assert len(errs) == 1 and errs[0].record_id == _rid(1)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_record_cut_short_is_an_error_and_the_next_record_is_kept(layout: str) -> None:
+    pages = _pages(4)
+    offsets = [sum(len(p) for p in pages[:i]) for i in range(4)]
+    pages[1] = pages[1][: len(pages[1]) - 30]  # cut inside the body, straight into record 2's header
+    recs, errs = _read(_file(pages, layout))
+    assert [(r.record_id, r.payload) for r in recs] == [(_rid(i), _html(i)) for i in (0, 2, 3)]
+    assert len(errs) == 1 and "truncated" in errs[0].reason and errs[0].record_id == _rid(1)
+    if layout == "plain":
+        assert errs[0].offset == offsets[1]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_record_cut_in_its_header_is_an_error_and_the_next_record_is_kept(layout: str) -> None:
+    pages = _pages(4)
+    pages[2] = pages[2][:60]
+    recs, errs = _read(_file(pages, layout))
+    assert [r.record_id for r in recs] == [_rid(i) for i in (0, 1, 3)]
+    assert len(errs) == 1 and "truncated" in errs[0].reason
+
+
+def test_single_member_gzip_goes_on_after_garbage() -> None:
+    pages = _pages(4)
+    pages[1] += b"\x00junk that is no record\r\n" * 5
+    recs, errs = _read(_file(pages, "single"))
+    assert [r.record_id for r in recs] == [_rid(i) for i in range(4)]
+    assert len(errs) == 1 and "garbage" in errs[0].reason
+
+
+def test_short_content_length_before_the_next_record_is_kept_and_flagged() -> None:
+    # as in warcio's example-trunc.warc: the block stops 2 bytes early, then CRLF CRLF and the next record
+    pages = _pages(3)
+    block = _http(_html(1))
+    pages[1] = _warc(1, block, clen=b"%d" % (len(block) - 2))
+    recs, errs = _read(_file(pages, "plain"))
+    assert errs == [] and [r.record_id for r in recs] == [_rid(i) for i in range(3)]
+    assert recs[1].truncated == "length" and "lenient_short_content_length" in recs[1].lenient
+    assert recs[0].truncated is None and recs[2].truncated is None
+
+
+def test_warc_truncated_record_is_kept_and_flagged() -> None:
+    pages = _pages(2)
+    pages[0] = _warc(0, _http(b"<p>cut"), extra=(b"WARC-Truncated: disconnect",))
+    recs, errs = _read(_file(pages, "per-record"))
+    assert errs == [] and recs[0].truncated == "disconnect" and recs[0].payload == b"<p>cut"
+
+
+def _encoded(body: bytes, coding: bytes) -> bytes:
+    return _http(body, headers=(b"Content-Type: text/html", b"Content-Encoding: " + coding))
+
+
+def test_content_encodings_are_undone() -> None:
+    import brotli
+
+    page = JA_HTML.encode() * 20
+    half = len(page) // 2
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    bodies = [
+        (b"gzip", gzip.compress(page[:half], mtime=0) + gzip.compress(page[half:], mtime=0)),  # two members
+        (b"x-gzip", gzip.compress(page, mtime=0)),
+        (b"deflate", zlib.compress(page)),  # RFC: zlib-wrapped
+        (b"deflate", raw_deflate.compress(page) + raw_deflate.flush()),  # often raw in the wild
+        (b"br", brotli.compress(page)),
+        (b"gzip, br", brotli.compress(gzip.compress(page, mtime=0))),  # stacked: undone right to left
+        (b"identity", page),
+    ]
+    pages = [_warc(i, _encoded(body, coding)) for i, (coding, body) in enumerate(bodies)]
+    recs, errs = _read(_file(pages, "per-record"))
+    assert errs == []
+    assert [r.payload for r in recs] == [page] * len(bodies)
+    assert all(r.truncated is None for r in recs)
+
+
+def test_undecodable_content_encoding_is_an_error_not_garbage_text() -> None:
+    binary = gzip.compress(b"x" * 1000)[:10] + bytes(range(256))  # a gzip header, then nonsense
+    pages = [
+        _warc(0, _encoded(binary, b"gzip")),
+        _warc(1, _encoded(bytes(range(256)), b"br")),
+        _warc(2, _encoded(_html(2), b"gzip")),
+        _warc(3, _http(_html(3))),
+    ]
+    recs, errs = _read(_file(pages, "plain"))
+    assert [e.record_id for e in errs] == [_rid(0), _rid(1)]
+    assert all("Content-Encoding decode failed" in e.reason for e in errs)
+    # a header that lies about a body stored as plain text: the text is kept, the leniency named
+    assert [(r.record_id, r.payload) for r in recs] == [(_rid(2), _html(2)), (_rid(3), _html(3))]
+    assert recs[0].lenient == ("content_encoding_not_applied",)
+
+
+def test_gzip_body_cut_short_is_flagged() -> None:
+    page = JA_HTML.encode() * 50
+    cut = gzip.compress(page, mtime=0)[:-40]
+    recs, errs = _read(_file([_warc(0, _encoded(cut, b"gzip"))], "plain"))
+    assert errs == [] and recs[0].truncated == "disconnect" and page.startswith(recs[0].payload)
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_chunked_bodies(eol: bytes) -> None:
+    body = JA_SJIS
+    chunks = b"".join(b"%x%s%s%s" % (len(c), eol, c, eol) for c in (body[:7], body[7:30], body[30:]))
+    head = (b"Content-Type: text/html", b"Transfer-Encoding: chunked")
+    pages = [
+        _warc(0, _http(chunks + b"0" + eol + eol, headers=head)),
+        _warc(1, _http(chunks, headers=head)),  # no last chunk: the response was cut
+        _warc(2, _http(body, headers=head)),  # stored de-chunked with the header kept (Common Crawl)
+    ]
+    recs, errs = _read(_file(pages, "per-record"))
+    assert errs == [] and [r.payload for r in recs] == [body, body, body]
+    assert [r.truncated for r in recs] == [None, "disconnect", None]
+
+
+def test_leniencies_are_counted_in_the_read_step_stats(tmp_path: object) -> None:
+    import pathlib
+
+    from corpus_builder.config.sources import CommonCrawlSource
+    from corpus_builder.sources.tasks import InputTask
+    from corpus_builder.steps.read import SourceReader
+
+    pages = _pages(4)
+    pages[1] = _warc(1, _http(_html(1), status=b"HTTP/1.1 HTTP/1.1 200 OK"))
+    pages[2] = _warc(2, _http(_html(2), status=b"HTTP/1.1 HTTP/1.1 200 OK"), eol=b"\n")
+    path = pathlib.Path(str(tmp_path)) / "x.warc.gz"
+    path.write_bytes(_file(pages, "per-record"))
+    config = CommonCrawlSource(name="cc", paths=[str(path)])
+    task = InputTask(0, config, "cc", str(path), "x.warc.gz", None, None)
+    step = SourceReader([task], max_payload_bytes=1 << 20)
+    docs = list(step.run(None, 0, 1))
+    assert len(docs) == 4
+    assert step.stats["lenient_status_line"].total == 2
+    assert step.stats["lenient_warc_line_endings"].total == 1
+    assert step.stats["lenient_http_line_endings"].total == 0

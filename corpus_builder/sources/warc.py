@@ -6,21 +6,27 @@ before *and after* it still comes out.
 
 Three readers cooperate:
 
-* **fast path** -- fastwarc (C++).  It frames records and inflates gzip; we ask it for the raw WARC block
-  (``parse_http=False``) and parse HTTP ourselves so that the block length can be checked against
-  ``Content-Length`` and both paths decode payloads identically.  fastwarc has no recovery: on broken input
-  it raises ``OSError`` (and ends the iteration) or silently returns a short block.  Either makes us hand
-  over to the slow path.  The record fastwarc returned last is held back until fastwarc has read the next
-  one cleanly, because a too-long ``Content-Length`` makes fastwarc return a record that swallowed its
-  successor and only fails on the record after it.
-* **slow path** -- our own pure-Python reader (:class:`_Parser` over :class:`_GzipStream` /
-  :class:`_PlainStream`).  It tracks gzip member boundaries itself, so it can resynchronise: after a corrupt
-  or truncated member it scans for the next ``1f 8b 08`` whose inflated start is ``WARC/``; in plain files
-  it scans for the next ``WARC/x.y`` line.  It starts at the last record fastwarc delivered (seeking when
-  the stream allows and the offset is verified, otherwise re-reading from 0 and skipping records already
-  delivered) and then reads to the end of the file.
+* **fast path** -- :func:`_fast_gzip_records` (one gzip member per record, as Common Crawl writes) and
+  :func:`_fast_plain_records`.  They emit a record only when it is exactly well formed: CRLF headers with one
+  version line and a decimal ``Content-Length``, the block followed by CRLF CRLF and then the next record
+  (or the member's / file's end).  At the first record that is not, they hand the rest of the file, from
+  that record's own offset and with the bytes already read, to the careful path: nothing is read twice and
+  nothing is emitted twice.  (fastwarc was the fast path before: it skips records with bare-LF headers
+  without a word, so a reader built on it could not promise that no record is lost.)
+* **careful path** -- :class:`_Parser` over :class:`_GzipStream` / :class:`_PlainStream`.  It tracks gzip
+  member boundaries itself and resynchronises after any framing error: at the next gzip member start
+  (``1f 8b 08`` whose inflated start is ``WARC/``) or the next ``WARC/x.y`` line in the decompressed stream,
+  which also lets a single-member ``.warc.gz`` go on after damage.  A block is checked against what follows
+  it: when it runs into a plausible record header (a version line, header lines, a blank line, a numeric
+  Content-Length) the record was cut short or its Content-Length is too large, and reading goes on at that
+  header.  It is lenient where the meaning is clear, as warcio is: bare-LF line endings, any header-name
+  case and whitespace, any run of line breaks (or none) between records.
 * **legacy path** -- warcio, only for ARC files (``filedesc://`` first line), which neither of the above
   understands.  warcio cannot resynchronise, so an exception there ends the file with one error.
+
+The HTTP head and body are parsed by :mod:`corpus_builder.sources.http_body` (status-line and line-ending
+leniency, chunked transfer coding, Content-Encoding).  Every leniency applied is named in
+``WarcRecord.lenient`` (e.g. ``lenient_status_line``); the read step counts them in its stats.
 
 Bounds (no input may make us loop forever or use unbounded memory): the raw input is read in 1 MiB chunks;
 a WARC header is at most 64 KiB; a record block is kept up to ``max_payload_bytes`` + 64 KiB and the rest is
@@ -33,8 +39,15 @@ Policy decisions:
 * HTTP ``Content-Encoding`` (gzip, deflate, br) is decoded with an output bound of ``max_payload_bytes``.
   When the bound is hit and the expansion ratio is > 100x the record is reported as
   ``"payload decompression bomb"``; otherwise it is emitted cut, with ``truncated="length"``.
-* A record whose block is incomplete (truncated gzip member, truncated file, corrupt member) is reported as
-  an error, never emitted with a partial payload: a half page cannot be told apart from a whole one later.
+* A record whose block is incomplete (truncated gzip member, truncated file, corrupt member, a block that
+  runs into the next record) is reported as an error whose reason says ``truncated``, never emitted with a
+  partial payload: a half page cannot be told apart from a whole one later.  Records flagged by their writer
+  (``WARC-Truncated``) are kept with that flag; so is a block whose Content-Length stops at most 8 stray
+  bytes before CRLF CRLF and the next record (``truncated="length"``, as warcio reads it), and an HTTP body
+  whose chunked or gzip stream ends early (``truncated="disconnect"``).
+* A ``Content-Length`` beyond 64 bits is an invalid header; one larger than the rest of the file is read to
+  the end and then checked for swallowed records like any other.  Bounded memory means a damaged block is
+  only searched for swallowed records within its first ``max_payload_bytes`` + 64 KiB.
 * Offsets: for gzip files, the offset of the gzip member the record starts in (equal to warcio's
   ``get_record_offset()`` for the usual one-member-per-record layout; records sharing a member share its
   offset); for plain files, the byte offset of the ``WARC/`` line.
@@ -48,8 +61,10 @@ import re
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
+
+from corpus_builder.sources.http_body import dechunk, decode_content, looks_like_text, parse_head
 
 __all__ = ["WarcRecord", "WarcReadError", "iter_warc"]
 
@@ -69,6 +84,7 @@ class WarcRecord:
     payload: bytes
     truncated: str | None
     identified_type: str | None = None  # WARC-Identified-Payload-Type: media type detected from the bytes
+    lenient: tuple[str, ...] = ()  # leniencies applied to read this record, as stat names (see read step)
 
 
 @dataclass(slots=True)
@@ -84,13 +100,16 @@ _CHUNK = 1 << 20  # raw read size
 _MAX_HEADER = 64 << 10  # WARC and HTTP header block limit
 _BLOCK_SLACK = 64 << 10  # room for HTTP headers on top of max_payload_bytes
 _BOMB_RATIO = 100
+_SNIFF = 64 << 10  # bytes looked at to tell gzip from plain WARC
+_INFLATE_INPUT = 16 << 10  # compressed bytes handed to zlib at a time
 _RESYNC_PROBE = 4096  # compressed bytes inflated to validate a resync candidate
 _MAX_MEMBER_REWIND = 16 << 20  # raw bytes of the current member kept for rescanning after corruption
-_HTTP_FIELDS = re.compile(
-    rb"^(content-type|content-language|transfer-encoding|content-encoding)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$",
-    re.I | re.M,
-)
-_WARC_LINE = re.compile(rb"\nWARC/\d+\.\d+\r?\n")
+# a WARC version line; not anchored to a line start: a record cut short runs straight into the next one
+_VERSION_FIND = re.compile(rb"WARC/\d+\.\d+[ \t]*\r?\n")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")  # end of a header block, CRLF or bare LF (as warcio accepts)
+_MAX_CONTENT_LENGTH = (1 << 63) - 1  # a WARC Content-Length beyond 64 bits is damage, not a size
+_TAIL_PROBE = 24  # bytes looked at after a block to check that the next record (or the end) follows
+_MAX_STRAY = 8  # bytes after a block (before CRLF CRLF and the next record) still taken for a short length
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -106,23 +125,24 @@ class _Raw:
     headers: dict[str, str]  # lower-cased names; first occurrence wins
     block: bytes  # at most max_payload_bytes + _BLOCK_SLACK bytes of the block
     block_cut: bool  # block was longer than what we kept
+    lenient: list[str] = field(default_factory=list)  # leniencies applied, as stat names
 
 
-def _parse_header_lines(lines: list[bytes]) -> dict[str, str]:
+def _header_fields(text: bytes) -> dict[str, str]:
+    """Header lines (CRLF or bare LF) as lower-cased name -> value; first occurrence wins.
+
+    Names are matched whatever their case and whitespace around them; an obsolete folded line continues
+    the previous value; lines without a colon are ignored.
+    """
     headers: dict[str, str] = {}
-    last: str | None = None
-    for line in lines:
-        if not line:
-            continue
-        if line[:1] in (b" ", b"\t") and last is not None:  # obsolete line folding
-            headers[last] += " " + line.strip().decode("utf-8", "replace")
-            continue
-        name, sep, value = line.partition(b":")
-        if not sep:
-            continue
-        key = name.strip().decode("latin-1").lower()
-        last = key
-        headers.setdefault(key, value.strip().decode("utf-8", "replace"))
+    if b"\n " in text or b"\n\t" in text:  # obsolete line folding: unfold first (rare)
+        text = re.sub(rb"\r?\n[ \t]+", b" ", text)
+    for line in text.decode("utf-8", "replace").split("\n"):  # one decode: ~2x faster than per field
+        name, sep, value = line.partition(":")
+        if sep:
+            key = name.strip().lower()
+            if key not in headers:
+                headers[key] = value.strip()
     return headers
 
 
@@ -137,72 +157,6 @@ def _split_content_type(value: str | None) -> tuple[str | None, str | None]:
         if k.strip().lower() == "charset":
             charset = v.strip().strip("\"'").lower() or None
     return mime, charset
-
-
-def _dechunk(body: bytes, limit: int) -> bytes | None:
-    """Decode HTTP chunked transfer-encoding; None if the body is not validly chunked.
-
-    Common Crawl stores bodies already de-chunked but may keep the header, so callers fall back to the raw
-    body on None (as warcio does).
-    """
-    out = bytearray()
-    pos = 0
-    n = len(body)
-    while pos < n:
-        eol = body.find(b"\r\n", pos, pos + 1024)
-        if eol < 0:
-            return None
-        size_s = body[pos:eol].split(b";", 1)[0].strip()
-        try:
-            size = int(size_s, 16)
-        except ValueError:
-            return None
-        pos = eol + 2
-        if size == 0:
-            return bytes(out)
-        if pos + size > n:  # last chunk cut short: keep what there is
-            out += body[pos:]
-            return bytes(out)
-        out += body[pos : pos + size]
-        if len(out) > limit:
-            return bytes(out)
-        pos += size
-        if body[pos : pos + 2] == b"\r\n":
-            pos += 2
-    return bytes(out)
-
-
-def _decode_content(body: bytes, encoding: str, limit: int) -> tuple[bytes | None, int, str | None]:
-    """Undo Content-Encoding with at most ``limit + 1`` output bytes.
-
-    Returns (data, input bytes consumed, error); data is None when the encoding is unknown (keep the raw
-    body).  The consumed count gives the real expansion ratio when the output bound was hit.
-    """
-    enc = encoding.strip().lower()
-    try:
-        if enc in ("gzip", "x-gzip", "deflate"):
-            # gzip: 16+; deflate is zlib-wrapped per RFC but often raw in the wild: try both
-            wbits_options = (47,) if enc != "deflate" else (15, -15)
-            last_err: Exception | None = None
-            for wbits in wbits_options:
-                try:
-                    d = zlib.decompressobj(wbits)
-                    out = d.decompress(body, limit + 1)
-                    return out, len(body) - len(d.unconsumed_tail), None
-                except zlib.error as e:
-                    last_err = e
-            raise last_err if last_err else zlib.error("undecodable")
-        if enc == "br":
-            try:
-                import brotli  # optional dependency
-            except ImportError:
-                return None, 0, None
-            dec = brotli.Decompressor()
-            out = dec.process(body, output_buffer_limit=limit + 1)
-            return out, len(body), None  # brotli does not report consumption: ratio is a lower bound
-    except Exception as e:  # zlib.error, brotli.error
-        return b"", 0, f"{enc} Content-Encoding decode failed: {e}"
-    return None, 0, None
 
 
 def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError:
@@ -220,43 +174,36 @@ def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError
     cut = raw.block_cut
     warc_ct = h.get("content-type", "")
     is_http = block[:5] == b"HTTP/" and (rtype in ("response", "revisit") or "application/http" in warc_ct)
+    lenient = list(raw.lenient)
     if is_http:
-        end = block.find(b"\r\n\r\n", 0, _MAX_HEADER)
-        sep = 4
-        if end < 0:
-            end = block.find(b"\n\n", 0, _MAX_HEADER)
-            sep = 2
-        if end < 0:
-            if len(block) >= _MAX_HEADER or raw.block_cut:
-                return WarcReadError(path, raw.offset, rid_clean, "HTTP header too long")
-            end, sep = len(block), 0  # headers only, no body
-        status_parts = block[: block.find(b"\n", 0, end) if b"\n" in block[:end] else end].split(None, 2)
-        try:
-            http_status = int(status_parts[1])
-        except (IndexError, ValueError):
-            return WarcReadError(path, raw.offset, rid_clean, "invalid HTTP status line")
-        # only the four headers we use are extracted: a full parse costs ~25% of the fast path
-        hh: dict[str, str] = {}
-        for m in _HTTP_FIELDS.finditer(block, 0, end):
-            hh.setdefault(m.group(1).lower().decode("ascii"), m.group(2).decode("utf-8", "replace"))
+        head = parse_head(block, _MAX_HEADER)
+        if isinstance(head, str):
+            if head == "HTTP header too long" and not raw.block_cut and len(block) < _MAX_HEADER:
+                head = "truncated HTTP header"
+            return WarcReadError(path, raw.offset, rid_clean, head)
+        http_status = head.status
+        lenient += head.lenient
+        hh = head.fields
         content_type, charset = _split_content_type(hh.get("content-type"))
         language = hh.get("content-language") or None
-        body = block[end + sep :]
+        body = block[head.body_start :]
         if "chunked" in hh.get("transfer-encoding", "").lower():
-            dechunked = _dechunk(body, max_payload)
+            dechunked = dechunk(body, max_payload)
             if dechunked is not None:
-                body = dechunked
-        enc = hh.get("content-encoding", "")
+                body, complete = dechunked
+                if not complete and not truncated:
+                    truncated = "disconnect"  # the chunked body ends before its last chunk
+        enc = hh.get("content-encoding", "").strip()
         if enc and enc.lower() != "identity":
-            # only the last encoding is undone; stacked encodings are vanishingly rare
-            decoded, used, err = _decode_content(body, enc.split(",")[-1], max_payload)
-            if err is not None:
-                if body[:2] == b"\x1f\x8b" or enc.strip().lower() == "br":
-                    return WarcReadError(path, raw.offset, rid_clean, err)
-                # header lies (body is not compressed); keep raw body as warcio does
-            elif decoded is not None:
-                if len(decoded) > max_payload:
-                    if len(decoded) > _BOMB_RATIO * max(used, 1):
+            decoded = decode_content(body, enc, max_payload)
+            if isinstance(decoded, str):
+                if not looks_like_text(body):
+                    return WarcReadError(path, raw.offset, rid_clean, decoded)
+                # the header lies: the body is plain text (a writer stored it decoded), kept as warcio does
+                lenient.append("content_encoding_not_applied")
+            else:
+                if len(decoded.data) > max_payload:
+                    if len(decoded.data) > _BOMB_RATIO * max(decoded.consumed, 1):
                         return WarcReadError(
                             path,
                             raw.offset,
@@ -264,7 +211,9 @@ def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError
                             f"payload decompression bomb (>{max_payload} bytes from {len(body)})",
                         )
                     cut = True
-                body = decoded
+                elif not decoded.complete and not truncated:
+                    truncated = "disconnect"  # the encoded body stops mid-stream
+                body = decoded.data
     else:
         content_type, charset = _split_content_type(warc_ct or None)
         body = block
@@ -286,6 +235,7 @@ def _build(raw: _Raw, path: str, max_payload: int) -> WarcRecord | WarcReadError
         content_language=language,
         payload=bytes(body),
         truncated=truncated,
+        lenient=tuple(lenient),
         identified_type=(h.get("warc-identified-payload-type") or "").split(";")[0].strip().lower() or None,
     )
 
@@ -300,9 +250,9 @@ class _RawSource:
 
     __slots__ = ("f", "buf", "start", "cur", "eof", "keep_from")
 
-    def __init__(self, f: BinaryIO, start: int) -> None:
+    def __init__(self, f: BinaryIO, start: int, initial: bytes = b"") -> None:
         self.f = f
-        self.buf = bytearray()
+        self.buf = bytearray(initial)  # bytes already read from f, starting at ``start``
         self.start = start  # absolute offset of buf[0]
         self.cur = 0  # read cursor in buf
         self.eof = False
@@ -432,7 +382,29 @@ class _Stream:
             self.base = self.rpos
 
     def resync(self) -> None:
-        raise NotImplementedError
+        """Move rpos to the next possible record start after it: a ``WARC/x.y`` line or a gzip member start.
+
+        Scanning the decoded bytes (not only member starts) lets a single-member ``.warc.gz`` go on after
+        damage inside it.  Memory stays bounded: scanned data is dropped but for a short tail.
+        """
+        frm = self.rpos + 1
+        while True:
+            mark = next((mpos for mpos, _, _ in self.marks if mpos >= frm), None)
+            hi = mark if mark is not None else self.end
+            m = _VERSION_FIND.search(self.data, max(frm - self.base, 0), max(hi - self.base, 0))
+            if m is not None:
+                self.rpos = self.base + m.start()
+                return
+            if mark is not None:
+                self.rpos = mark
+                return
+            # nothing yet: keep a short tail in case a version line straddles the end of the data
+            frm = max(frm, self.end - 16)
+            self.rpos = frm
+            self.compact()
+            if not self.more():
+                self.rpos = self.end
+                return
 
 
 class _PlainStream(_Stream):
@@ -449,22 +421,6 @@ class _PlainStream(_Stream):
     def offset_at(self, apos: int) -> int:
         return self.floor_off + apos
 
-    def resync(self) -> None:
-        """Skip to the next ``WARC/x.y`` line after rpos (bounded memory)."""
-        frm = self.rpos + 1  # first position a new record may start at
-        while True:
-            m = _WARC_LINE.search(self.data, max(frm - 1 - self.base, 0))
-            if m is not None:
-                self.rpos = self.base + m.start() + 1
-                return
-            # nothing yet: drop what we scanned, keep a short tail in case the marker straddles chunks
-            frm = max(frm, self.end - 32)
-            self.rpos = max(self.rpos, frm - 1)
-            self.drop_before(self.rpos)
-            if not self.more():
-                self.rpos = self.end
-                return
-
 
 class _GzipStream(_Stream):
     gz = True
@@ -474,11 +430,9 @@ class _GzipStream(_Stream):
         self.d: zlib._Decompress | None = None  # type: ignore[name-defined]
         self.member_off = raw.pos
         self.pending: _Break | None = None  # break to attach to the next member mark
-        self.n_marks = 0  # marks ever added (lets resync recognise members opened after it started)
 
     def _add_mark(self, off: int) -> None:
         self.marks.append((self.end, off, self.pending))
-        self.n_marks += 1
         self.pending = None
 
     def _scan_member(self, frm: int) -> bool:
@@ -553,12 +507,15 @@ class _GzipStream(_Stream):
             if d.eof:
                 self.d = None
                 return True
-            # EOF inside a member
+            # EOF inside a member: a cut member may have been inflated on into the members after it (zlib
+            # does not always notice), so look for a member start after its own
             self.d = None
             self.pending = _Break(self.member_off, "truncated gzip member")
+            self._scan_member(max(self.member_off + 1, raw.start))
             self._add_mark(raw.pos)
             return True
-        inp = bytes(raw.buf[raw.cur : raw.cur + (256 << 10)])
+        # small input slices: zlib copies whatever follows the member end into unused_data
+        inp = bytes(raw.buf[raw.cur : raw.cur + _INFLATE_INPUT])
         try:
             out = d.decompress(inp, 1 << 20)
         except zlib.error as e:
@@ -572,7 +529,9 @@ class _GzipStream(_Stream):
             self._add_mark(raw.pos)
             # the mark above is a placeholder discontinuity; the next _produce call opens the member
             return True
-        used = len(inp) - len(d.unconsumed_tail) - (len(d.unused_data) if d.eof else 0)
+        # at the member's end zlib leaves the input after it in unused_data *and* (when an earlier call hit
+        # the output bound) in unconsumed_tail: count only one of them
+        used = len(inp) - (len(d.unused_data) if d.eof else len(d.unconsumed_tail))
         raw.cur += used
         if raw.pos - raw.keep_from > _MAX_MEMBER_REWIND:
             raw.keep_from = raw.pos - _MAX_MEMBER_REWIND
@@ -581,25 +540,6 @@ class _GzipStream(_Stream):
             self.d = None
             raw.keep_from = raw.pos
         return True
-
-    def resync(self) -> None:
-        """Skip to the next member boundary after rpos."""
-        before = self.n_marks
-        while True:
-            new = self.n_marks - before
-            if new:  # a member opened while we were discarding: it starts at or after rpos
-                self.rpos = max(self.rpos, self.marks[len(self.marks) - new][0])
-                return
-            for mpos, _, _ in self.marks:
-                if mpos > self.rpos:
-                    self.rpos = mpos
-                    return
-            # discard data while waiting for the member to end (bounded memory)
-            self.rpos = self.end
-            self.compact()
-            if not self.more():
-                self.rpos = self.end
-                return
 
 
 class _Parser:
@@ -628,6 +568,90 @@ class _Parser:
                 return brk
         return None
 
+    def _header_at(self, start: int) -> tuple[int, int] | None:
+        """(end of the header text, end of the blank line) of the WARC header at ``start``, or None.
+
+        Waits for more data until the header is complete, the 64 KiB bound is hit or a break is in the way.
+        """
+        s = self.s
+        while True:
+            stop = min(s.limit_from(start), start + _MAX_HEADER)
+            m = _HEADER_END.search(s.data, start - s.base, stop - s.base)
+            if m is not None:
+                return s.base + m.start(), s.base + m.end()
+            if stop - start >= _MAX_HEADER or not s.ensure(s.end - start + 1):
+                return None
+
+    def _record_start_in(self, frm: int, to: int) -> int:
+        """Absolute position of the first plausible WARC record header starting in [frm, to), or -1.
+
+        Plausible = a ``WARC/x.y`` line followed by header lines that end in a blank line and carry a numeric
+        Content-Length and a WARC-Type or WARC-Record-ID: a page that merely quotes ``WARC/1.0`` is skipped.
+        """
+        s = self.s
+        s.ensure(_MAX_HEADER)  # the header of a record starting near ``to`` ends after it
+        data = s.data
+        lo, hi = max(frm - s.base, 0), to - s.base
+        for m in _VERSION_FIND.finditer(data, lo):  # not bounded by ``to``: the line may run past it
+            if m.start() >= hi:
+                break
+            end = _HEADER_END.search(data, m.start(), m.start() + _MAX_HEADER)
+            if end is None:
+                continue
+            fields = _header_fields(bytes(data[m.end() : end.start()]))
+            if fields.get("content-length", "").strip().isdigit() and (
+                "warc-type" in fields or "warc-record-id" in fields
+            ):
+                return s.base + m.start()
+        return -1
+
+    def _member_failed(self, off: int) -> str | None:
+        """Reason if a gzip member holding the record just read (from member ``off`` on) failed its checks.
+
+        zlib hands out a member's data before it reads the CRC at its end, so the record is only trusted
+        once that member has ended (looked for up to 1 MiB ahead: a single-member file is not waited for).
+        """
+        s = self.s
+        assert isinstance(s, _GzipStream)
+        while s.d is not None and s.end - s.rpos < (1 << 20) and s.more():
+            pass
+        last = s.offset_at(s.rpos)
+        for i, (mpos, moff, brk) in enumerate(s.marks):
+            if brk is not None and off <= brk.offset <= last and mpos >= s.rpos:
+                s.marks[i] = (mpos, moff, None)  # reported here, once
+                s.rpos = mpos
+                return brk.reason
+        return None
+
+    def _tail_ok(self, bare_lf: bool) -> bool | str | None:
+        """Is the block just read followed by a record separator and the next record (or the end)?
+
+        True: yes. None: a proper separator follows but then bytes that are no record (garbage after a
+        whole record, reported when the main loop reaches it). "short": the Content-Length stops a few bytes
+        early (rpos is moved to the next record). False: the Content-Length does not fit.
+        """
+        s = self.s
+        s.ensure(_TAIL_PROBE)
+        lo = s.rpos - s.base
+        tail = bytes(s.data[lo : min(s.rpos + _TAIL_PROBE, s.limit_from(s.rpos)) - s.base])
+        rest = tail.lstrip(b"\r\n")
+        sep = tail[: len(tail) - len(rest)]
+        # CRLF CRLF is the standard; like warcio we accept any run of line breaks (or none) before the next
+        # record, so a Content-Length short by a body's trailing line breaks goes unnoticed
+        if not rest or rest.startswith(b"WARC/"[: len(rest)]):
+            return True
+        proper = sep.startswith(b"\r\n\r\n") or (bare_lf and sep.startswith(b"\n\n"))
+        if proper:
+            return None
+        # a few stray bytes, a separator, then the next record: a Content-Length short by those bytes (seen
+        # in warcio's example-trunc.warc, which warcio reads). The record is kept, flagged as cut.
+        nxt = tail.find(b"WARC/")
+        stray = tail[:nxt].rstrip(b"\r\n") if nxt > 0 else b""
+        if stray and len(stray) <= _MAX_STRAY and tail[len(stray) : nxt] in (b"\r\n\r\n", b"\n\n"):
+            s.rpos += nxt
+            return "short"
+        return False
+
     def __iter__(self) -> Iterator[_Raw | WarcReadError]:
         s = self.s
         while True:
@@ -650,15 +674,12 @@ class _Parser:
             s.ensure(5)
             rel = start - s.base
             if s.data[rel : rel + 5] != b"WARC/":
-                yield self._err(off, None, "invalid WARC header (no WARC/ version line)")
+                frm = s.rpos
                 s.resync()
+                yield self._err(off, None, f"{s.rpos - frm} bytes of garbage between records (skipped)")
                 continue
-            while True:
-                stop = min(s.limit_from(start), start + _MAX_HEADER)
-                hend = s.data.find(b"\r\n\r\n", start - s.base, stop - s.base)
-                if hend >= 0 or stop - start >= _MAX_HEADER or not s.ensure(s.end - start + 1):
-                    break
-            if hend < 0:
+            found = self._header_at(start)
+            if found is None:
                 stop = s.limit_from(start)
                 if stop - start >= _MAX_HEADER:
                     yield self._err(off, None, "invalid WARC header (too long)")
@@ -669,21 +690,32 @@ class _Parser:
                 reason = brk.reason if brk is not None else "truncated record at end of file"
                 yield self._err(off, None, f"{reason} (in WARC header)")
                 continue
-            lines = bytes(s.data[start - s.base : hend]).split(b"\r\n")
-            headers = _parse_header_lines(lines[1:])
+            htext_end, hend = found
+            text = bytes(s.data[start - s.base : htext_end - s.base])
+            first_eol = text.find(b"\n")
+            # a second version line inside the header: this record was cut in its header and the next one
+            # starts there
+            again = _VERSION_FIND.search(text, first_eol + 1) if first_eol >= 0 else None
+            if again is not None:
+                s.rpos = start + again.start()
+                yield self._err(off, None, "truncated record (in WARC header; the next record starts in it)")
+                continue
+            headers = _header_fields(text[first_eol + 1 :] if first_eol >= 0 else b"")
+            lenient = ["lenient_warc_line_endings"] if text.count(b"\n") != text.count(b"\r\n") else []
             rid = headers.get("warc-record-id")
             rid_clean = rid.strip().strip("<>") if rid else None
-            try:
-                clen = int(headers.get("content-length", ""))
-                if clen < 0:
-                    raise ValueError
-            except ValueError:
-                s.rpos = s.base + hend + 4
-                yield self._err(off, rid_clean, "invalid WARC header (missing/invalid Content-Length)")
+            clen_text = headers.get("content-length", "").strip()
+            clen = int(clen_text) if clen_text.isascii() and clen_text.isdigit() else -1
+            if clen < 0 or clen > _MAX_CONTENT_LENGTH:
+                s.rpos = start
                 s.resync()
+                what = "too large" if clen > 0 else "missing/invalid"
+                yield self._err(
+                    off, rid_clean, f"invalid WARC header ({what} Content-Length {clen_text[:40]!r})"
+                )
                 continue
             # --- block: keep at most self.keep bytes, stream past the rest
-            bstart = s.base + hend + 4
+            bstart = hend
             s.rpos = bstart
             kept = bytearray()
             got = 0
@@ -704,6 +736,32 @@ class _Parser:
                 s.rpos = hi
                 if len(kept) >= self.keep and s.rpos - s.base > (1 << 20):
                     s.drop_before(s.rpos)  # we will not push back into a cut block
+            fits = self._tail_ok(bool(lenient)) if brk is None and got == clen else False
+            if fits is True and s.gz and any(bstart < mpos < bstart + len(kept) for mpos, _, _ in s.marks):
+                fits = None  # a block across gzip members: check below that none of them starts a record
+            swallowed = -1
+            if fits is True and len(kept) == clen:
+                swallowed = _swallowed(kept, bytes(s.data[s.rpos - s.base : s.rpos - s.base + 8]), True)
+                if swallowed >= 0:
+                    fits = None  # the block holds whole records up to its end
+            inner = -1
+            if fits is not True and brk is None:
+                # a block that runs into a record header swallowed its successor: the record was cut short
+                # (or its Content-Length is too large); go on at the successor
+                inner = (
+                    bstart + swallowed
+                    if swallowed >= 0
+                    else self._record_start_in(bstart, bstart + len(kept))
+                )
+            if inner >= 0:
+                s.rpos = inner
+                inner -= bstart
+                reason = (
+                    "truncated record or Content-Length mismatch "
+                    f"(declared {clen}, but a record starts at block byte {inner})"
+                )
+                yield self._err(off, rid_clean, reason)
+                continue
             if brk is not None:
                 yield self._err(off, rid_clean, brk.reason)
                 continue
@@ -711,155 +769,229 @@ class _Parser:
                 reason = f"truncated record at end of file (block {got} of {clen} bytes)"
                 yield self._err(off, rid_clean, reason)
                 continue
-            # --- the block must be followed by CRLF CRLF; tolerate missing/short separators
-            s.ensure(4)
-            tail = bytes(s.data[s.rpos - s.base : min(s.rpos + 4, s.limit_from(s.rpos)) - s.base])
-            rest = tail.lstrip(b"\r\n")
-            if rest and not b"WARC/".startswith(rest[:5]):
-                # Content-Length too long? find where the next record really starts inside the block
-                cand = []
-                j = kept.find(b"\r\n\r\nWARC/")
-                if j >= 0:
-                    cand.append(j + 4)
-                if s.gz:
-                    for mpos, _, _ in s.marks:
-                        r0 = mpos - bstart
-                        if 0 < r0 < len(kept) and kept[r0 : r0 + 5] == b"WARC/":
-                            cand.append(r0)
-                            break
-                back = min(cand) if cand else -1
-                if back >= 0 and bstart + back >= s.base:
-                    s.rpos = bstart + back
-                    reason = f"Content-Length mismatch (declared {clen}, next record at block byte {back})"
-                    yield self._err(off, rid_clean, reason)
-                else:
-                    yield self._err(off, rid_clean, f"Content-Length mismatch (declared {clen})")
-                    s.resync()
+            if fits is False:
+                yield self._err(
+                    off, rid_clean, f"Content-Length mismatch (declared {clen}; no record follows)"
+                )
+                s.resync()
                 continue
-            yield _Raw(off, headers, bytes(kept), clen > len(kept))
+            failed = self._member_failed(off) if isinstance(s, _GzipStream) else None
+            if failed is not None:
+                yield self._err(off, rid_clean, failed)
+                continue
+            if fits == "short":
+                lenient.append("lenient_short_content_length")
+                headers.setdefault("warc-truncated", "length")
+            yield _Raw(off, headers, bytes(kept), clen > len(kept), lenient)
 
 
 def _slow_records(
-    f: BinaryIO, start: int, path: str, max_payload: int, gz: bool
+    f: BinaryIO, start: int, path: str, max_payload: int, gz: bool, initial: bytes = b""
 ) -> Iterator[_Raw | WarcReadError]:
-    raw = _RawSource(f, start)
+    """The careful reader from raw offset ``start``; ``initial`` = bytes from there already read from f."""
+    raw = _RawSource(f, start, initial)
     stream: _Stream = _GzipStream(raw) if gz else _PlainStream(raw)
-    stream.floor_off = start
-    if not gz:
-        stream.floor_off = start  # plain: offset = start + decoded position
+    stream.floor_off = start  # gzip: offset of the member in effect; plain: start + decoded position
     yield from _Parser(stream, path, max_payload)
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Fast path: fastwarc
+# Fast path: clean records in the usual layouts, handing over to the careful reader at the first anomaly
 # ---------------------------------------------------------------------------------------------------------
 
 
-class _FastFailed(Exception):
-    def __init__(self, anchor_off: int, anchor_index: int, anchor_id: str | None, reason: str) -> None:
-        super().__init__(reason)
-        self.anchor_off = anchor_off
-        self.anchor_index = anchor_index  # records before the anchor were all handled
-        self.anchor_id = anchor_id
+def _swallowed(block: bytes | bytearray, after: bytes, straddle: bool = False) -> int:
+    """Offset in ``block`` of the first of whole WARC records that fill it to its end, else -1.
 
-
-def _gzip_tail_left(f: BinaryIO, off: int) -> bool:
-    """Do bytes follow the gzip member at ``off`` (the member of fastwarc's last record)?
-
-    fastwarc takes an empty gzip member for the end of the file and stops without an error, dropping
-    every record after it. One member is inflated to find its end; unseekable streams are not checked.
+    A record cut short and followed directly by the next one can have a Content-Length that ends exactly
+    where a later record ends: its block then holds those records whole.  They are told from a page that
+    quotes WARC headers by their chain: each one's Content-Length leads to the next header or to the block's
+    end (the last may run on into the line breaks in ``after``, the bytes that follow the block).  A chain
+    starting right at the body (a WARC file served as the page) is content, not damage.  With ``straddle``
+    (the careful reader, which only runs once a file showed damage) a chain whose last record runs past
+    the block's end counts too: the block ends inside a record it swallowed in part.
     """
-    try:
-        if not f.seekable():
-            return False
-        f.seek(off)
-        d = zlib.decompressobj(31)
-        while not d.eof:
-            chunk = f.read(_CHUNK)
-            if not chunk:
-                return False  # a cut member: fastwarc would have raised; nothing to add here
-            d.decompress(chunk, 1 << 16)
-            while d.unconsumed_tail and not d.eof:
-                d.decompress(d.unconsumed_tail, 1 << 16)
-        return bool(d.unused_data) or bool(f.read(1))
-    except (OSError, ValueError, zlib.error):
-        return False
-
-
-def _fast_records(f: BinaryIO, path: str, max_payload: int, gz: bool, wanted: set[str]) -> Iterator[_Raw]:
-    """fastwarc framing; raises _FastFailed(anchor) when it cannot continue reliably.
-
-    Yields every record (all types) so the index count matches the slow path's enumeration.
-    """
-    from fastwarc.stream_io import GzipReader
-    from fastwarc.warc import ArchiveIterator, WarcRecordType
-
-    keep = max_payload + _BLOCK_SLACK
-    # With our own GzipReader, frame_start_position() is the start of the gzip member the record header
-    # was read from (warcio's offset); ArchiveIterator's stream_pos is not, for multi-record members.
-    try:
-        gzr = GzipReader(f) if gz else None
-        it = iter(
-            ArchiveIterator(
-                gzr if gzr is not None else f,
-                record_types=WarcRecordType.any_type,
-                parse_http=False,
-                stream_detect=False,
-            )
-        )
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except BaseException as e:  # see _Prefixed: fastwarc can panic on unusual streams
-        raise _FastFailed(0, 0, None, str(e)) from e
-    held: _Raw | None = None
-    held_id: str | None = None
-    index = 0  # index of the held record
-    while True:
-        try:
-            rec = next(it)
-        except StopIteration:
-            if gz and _gzip_tail_left(f, held.offset if held is not None else 0):
-                # fastwarc ends silently at an empty gzip member: the slow path reads on from here
-                raise _FastFailed(
-                    held.offset if held is not None else 0, index, held_id, "stopped before end of file"
-                ) from None
-            if held is not None:
-                yield held
-            return
-        except (KeyboardInterrupt, SystemExit, GeneratorExit):
-            raise
-        except BaseException as e:  # OSError on broken input; BaseException for pyo3 PanicException
-            if held is None:
-                raise _FastFailed(0, index, None, str(e)) from e
-            raise _FastFailed(held.offset, index, held_id, str(e)) from e
-        off = (gzr.frame_start_position() or 0) if gzr is not None else rec.stream_pos
-        if held is not None:
-            yield held
-            index += 1
-        hmap = rec.headers
-        rtype = hmap.get("WARC-Type")
-        if rtype is not None and rtype not in wanted:
-            # not reading the block lets fastwarc skip it cheaply; it still counts for the slow-path skip
-            held = _Raw(off, {"warc-type": rtype}, b"", False)
-            held_id = (hmap.get("WARC-Record-ID") or "").strip("<>") or None
+    if block.find(b"WARC/", 1) < 0:  # the common case, at C speed
+        return -1
+    body = _HEADER_END.search(block, 0, _MAX_HEADER) if block.startswith(b"HTTP/") else None
+    content_start = body.end() if body is not None else 0
+    n = len(block)
+    plausible = 0
+    for m in _VERSION_FIND.finditer(block, 1):
+        first = pos = m.start()
+        if first == content_start:
             continue
-        headers = {k.lower(): v for k, v in reversed(hmap.items())}
-        clen = rec.content_length
-        reader = rec.reader
-        rid = headers.get("warc-record-id", "").strip("<>") or None
-        try:
-            block = reader.read(min(clen, keep))
-            got = len(block)
-            if clen > keep:
-                got += reader.consume()
-        except (KeyboardInterrupt, SystemExit, GeneratorExit):
-            raise
-        except BaseException as e:  # corrupt data inside the block: the slow path re-reads this record
-            raise _FastFailed(off, index, rid, str(e)) from e
-        if got != clen:  # short block: truncated member/file or bad Content-Length -> let slow path judge
-            raise _FastFailed(off, index, headers.get("warc-record-id", "").strip("<>") or None, "short")
-        held = _Raw(off, headers, block, clen > keep)
-        held_id = headers.get("warc-record-id", "").strip("<>") or None
+        while True:
+            version = _VERSION_FIND.match(block, pos)
+            end = _HEADER_END.search(block, pos, pos + _MAX_HEADER)
+            if version is None or end is None:
+                break
+            fields = _header_fields(bytes(block[version.end() : end.start()]))
+            clen = fields.get("content-length", "")
+            if not (clen.isascii() and clen.isdigit()) or not (
+                "warc-type" in fields or "warc-record-id" in fields
+            ):
+                break
+            if pos == first:
+                plausible += 1
+                if plausible > 16:  # bound the work on a page that quotes many headers
+                    return -1
+            nxt = end.end() + int(clen)
+            if nxt > n:
+                over = nxt - n
+                if straddle or (over <= len(after) and not after[:over].strip(b"\r\n")):
+                    return first
+                break
+            while nxt < n and block[nxt] in (0x0D, 0x0A):
+                nxt += 1
+            if nxt == n:
+                return first
+            pos = nxt
+    return -1
+
+
+def _clean_head(data: bytes, pos: int) -> tuple[dict[str, str], int, int] | None:
+    """(headers, block start, Content-Length) of a well-formed WARC header at ``pos``, else None.
+
+    Well-formed = CRLF line endings only, one version line, a decimal Content-Length; anything else is left
+    to the careful reader, which knows the leniencies and the damage.
+    """
+    if not data.startswith(b"WARC/", pos):
+        return None
+    hend = data.find(b"\r\n\r\n", pos, pos + _MAX_HEADER)
+    if hend < 0:
+        return None
+    text = data[pos:hend]
+    if text.find(b"WARC/", 1) >= 0 or text.count(b"\n") != text.count(b"\r\n"):
+        return None
+    headers = _header_fields(text[text.find(b"\n") + 1 :])
+    clen = headers.get("content-length", "")
+    if not (clen.isascii() and clen.isdigit()) or len(clen) > 18:
+        return None
+    return headers, hend + 4, int(clen)
+
+
+class _Reader:
+    """Raw bytes of ``f`` as one immutable buffer with absolute offsets (the fast paths' input)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.buf = b""
+        self.base = 0  # absolute offset of buf[0]
+        self.eof = False
+
+    def fill(self, end: int) -> None:
+        """Read until ``buf`` holds ``end`` bytes (or the file ends)."""
+        while len(self.buf) < end and not self.eof:
+            chunk = self.f.read(max(_CHUNK, end - len(self.buf)))
+            if chunk:
+                self.buf += chunk
+            else:
+                self.eof = True
+
+    def drop_before(self, pos: int) -> int:
+        """Forget bytes before buffer position ``pos`` when that frees a lot; returns pos's new index."""
+        if pos > _CHUNK:
+            self.buf = self.buf[pos:]
+            self.base += pos
+            return 0
+        return pos
+
+
+def _fast_gzip_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_Raw | WarcReadError]:
+    """One record per gzip member, as Common Crawl writes: inflate, check, emit.
+
+    The first member that is not exactly one well-formed record followed by its CRLF CRLF (or that is not a
+    gzip member at all) hands the rest of the file, from that member's offset, to the careful reader.
+    """
+    r = _Reader(f)
+    limit = max_payload + _BLOCK_SLACK
+    pos = 0
+    while True:
+        pos = r.drop_before(pos)
+        r.fill(pos + 3)
+        if pos >= len(r.buf):
+            return
+        if not r.buf.startswith(_GZIP_MAGIC, pos):
+            break
+        d = zlib.decompressobj(31)
+        parts: list[bytes] = []
+        total = 0
+        p = pos
+        head = None
+        ok = True
+        while True:
+            r.fill(p + _INFLATE_INPUT)
+            if p >= len(r.buf):
+                ok = False  # cut member
+                break
+            inp = r.buf[p : p + _INFLATE_INPUT]
+            try:
+                out = d.decompress(inp, limit - total)
+            except zlib.error:
+                ok = False
+                break
+            parts.append(out)
+            total += len(out)
+            if d.eof:
+                p += len(inp) - len(d.unused_data)
+                break
+            if d.unconsumed_tail:
+                ok = False  # over the size bound: the careful reader keeps the head and streams the rest
+                break
+            p += len(inp)
+            if head is None:
+                head = _clean_head(b"".join(parts), 0)
+                if head is None or head[1] + head[2] + 4 < total or head[1] + head[2] > limit:
+                    ok = False  # not one record of a size we keep whole
+                    break
+        if not ok:
+            break
+        rec = b"".join(parts)
+        head = _clean_head(rec, 0)
+        if head is None:
+            break
+        headers, bstart, clen = head
+        end = bstart + clen
+        if len(rec) != end + 4 or not rec.endswith(b"\r\n\r\n"):
+            break
+        if _swallowed(rec[bstart:end], b"\r\n\r\n") >= 0:
+            break
+        yield _Raw(r.base + pos, headers, rec[bstart:end], False)
+        pos = p
+    yield from _slow_records(f, r.base + pos, path, max_payload, True, r.buf[pos:])
+
+
+def _fast_plain_records(f: BinaryIO, path: str, max_payload: int) -> Iterator[_Raw | WarcReadError]:
+    """Well-formed records of a plain ``.warc``, each followed by CRLF CRLF and the next record; the first
+    anomaly (and the last record) hands the rest of the file, from that record's offset, to the careful
+    reader."""
+    r = _Reader(f)
+    limit = max_payload + _BLOCK_SLACK
+    pos = 0
+    while True:
+        pos = r.drop_before(pos)
+        r.fill(pos + _MAX_HEADER)
+        if pos >= len(r.buf):
+            return
+        head = _clean_head(r.buf, pos)
+        if head is None:
+            break
+        headers, bstart, clen = head
+        end = bstart + clen
+        if end - pos > limit:
+            break
+        r.fill(end + 9)
+        nxt = r.buf[end + 4 : end + 9]
+        # the last record is left to the careful reader, which checks that it did not swallow the ones before
+        # the end (a Content-Length of exactly the rest of the file)
+        if r.buf[end : end + 4] != b"\r\n\r\n" or nxt != b"WARC/":
+            break
+        if _swallowed(r.buf[bstart:end], b"\r\n\r\n") >= 0:
+            break
+        yield _Raw(r.base + pos, headers, r.buf[bstart:end], False)
+        pos = end + 4
+    yield from _slow_records(f, r.base + pos, path, max_payload, False, r.buf[pos:])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -905,9 +1037,24 @@ def _open_default(path: str) -> BinaryIO:
     return open(path.removeprefix("file://"), "rb")
 
 
+def _is_gzip(head: bytes) -> bool:
+    """Gzip file? Also when its first member is damaged and a later member in ``head`` starts a record."""
+    if head[:2] == b"\x1f\x8b":
+        return True
+    if head.lstrip(b"\r\n").startswith(b"WARC/"):
+        return False
+    i = head.find(_GZIP_MAGIC)
+    while i >= 0:
+        with contextlib.suppress(zlib.error):
+            if zlib.decompressobj(31).decompress(head[i : i + _RESYNC_PROBE], 16).startswith(b"WARC/"):
+                return True
+        i = head.find(_GZIP_MAGIC, i + 1)
+    return False
+
+
 def _sniff(f: BinaryIO) -> tuple[bytes, BinaryIO]:
     """Peek at the first bytes without requiring a seekable stream."""
-    head = f.read(4096)
+    head = f.read(_SNIFF)
     try:
         if f.seekable():
             f.seek(0)
@@ -920,8 +1067,7 @@ def _sniff(f: BinaryIO) -> tuple[bytes, BinaryIO]:
 class _Prefixed(io.RawIOBase):
     """A non-seekable stream with some already-read bytes put back in front.
 
-    It also answers tell() and forward/no-op seek(): fastwarc probes the stream with seek and *panics*
-    (pyo3 PanicException, not OSError) when seek raises UnsupportedOperation, e.g. on an HTTP body.
+    It also answers tell() and forward/no-op seek(), for readers (warcio for ARC) that probe the stream.
     """
 
     def __init__(self, prefix: bytes, inner: BinaryIO) -> None:
@@ -967,28 +1113,6 @@ class _Prefixed(io.RawIOBase):
         super().close()
 
 
-def _anchor_ok(f: BinaryIO, off: int, gz: bool, rid: str | None) -> bool:
-    """Is ``off`` the start of a gzip member / WARC record whose first record is ``rid``?"""
-    try:
-        f.seek(off)
-        probe = f.read(64 << 10)
-        f.seek(off)
-    except (OSError, ValueError):
-        return False
-    if gz:
-        if probe[:3] != _GZIP_MAGIC:
-            return False
-        # the damage may be further on; the header check below decides
-        with contextlib.suppress(zlib.error):
-            probe = zlib.decompressobj(31).decompress(probe, 32 << 10)
-    if not probe.startswith(b"WARC/"):
-        return False
-    if rid is None:
-        return True
-    m = re.search(rb"\r\nWARC-Record-ID:[ \t]*<?([^\r\n>]*)", probe[: probe.find(b"\r\n\r\n") + 2])
-    return m is not None and m.group(1).decode("utf-8", "replace").strip() == rid
-
-
 def iter_warc(
     path: str,
     *,
@@ -1016,7 +1140,7 @@ def iter_warc(
         head, f = _sniff(f)
         if not head:
             return
-        gz = head[:2] == b"\x1f\x8b"
+        gz = _is_gzip(head)
         text = head
         if gz:
             try:
@@ -1029,40 +1153,8 @@ def iter_warc(
                 if out is not None:
                     yield out
             return
-        try:
-            for item in _fast_records(f, path, max_payload_bytes, gz, wanted):
-                out = emit(item)
-                if out is not None:
-                    yield out
-            return
-        except _FastFailed as ff:
-            failure = ff
-        # --- slow path from the best anchor we can trust
-        g = f
-        seekable = False
-        with contextlib.suppress(OSError, ValueError):
-            seekable = g.seekable()
-        if not seekable:
-            g.close()
-            g = opener(path)
-            try:
-                seekable = g.seekable()
-            except (OSError, ValueError):
-                seekable = False
-        start, skip = 0, failure.anchor_index
-        if seekable and failure.anchor_index > 0 and _anchor_ok(g, failure.anchor_off, gz, failure.anchor_id):
-            start, skip = failure.anchor_off, 0
-        elif seekable:
-            g.seek(0)
-        f = g
-        seen = 0
-        for item in _slow_records(g, start, path, max_payload_bytes, gz):
-            if isinstance(item, _Raw):
-                seen += 1
-                if seen <= skip:
-                    continue
-            elif seen < skip:
-                continue  # errors before the anchor cannot exist (fastwarc read that part cleanly)
+        fast = _fast_gzip_records if gz else _fast_plain_records
+        for item in fast(f, path, max_payload_bytes):
             out = emit(item)
             if out is not None:
                 yield out

@@ -104,6 +104,11 @@ class SourceReader(PipelineStep):
                 yield self._error(task, item.record_id, item.offset, item.reason)
                 continue
             self.stat_update("records")
+            # how often the reader had to be lenient (e.g. lenient_status_line) or kept a cut record
+            for leniency in item.lenient:
+                self.stat_update(leniency)
+            if item.truncated:
+                self.stat_update("truncated_records")
             progress.add(records=1, bytes=max(item.offset - last_offset, 0))
             last_offset = item.offset
             yield Document(
