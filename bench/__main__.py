@@ -381,7 +381,7 @@ def tokenization_ratio(work: Path, copies: int = 1) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------------------------------ machine
 
 
-def machine(dt_python: str) -> list[str]:
+def machine(dt_python: str | None) -> list[str]:
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -402,21 +402,24 @@ def machine(dt_python: str) -> list[str]:
         "lxml",
     ]
     versions = ", ".join(f"{p} {_version(p)}" for p in ours)
-    dt = subprocess.run(
-        [
-            dt_python,
-            "-c",
-            "import importlib.metadata as m\nfor p in ['datatrove','trafilatura','fasttext-numpy2-wheel',"
-            "'warcio','spacy','SudachiPy','sudachidict-core']:\n  print(p, m.version(p))",
-        ],
-        capture_output=True,
-        text=True,
-    ).stdout.split("\n")
+    lines = []
+    if dt_python:  # None when the datatrove chain is skipped: its venv need not exist
+        dt = subprocess.run(
+            [
+                dt_python,
+                "-c",
+                "import importlib.metadata as m\nfor p in ['datatrove','trafilatura','fasttext-numpy2-wheel',"
+                "'warcio','spacy','SudachiPy','sudachidict-core']:\n  print(p, m.version(p))",
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout.split("\n")
+        lines.append(f"- datatrove venv ({dt_python}): {', '.join(x for x in dt if x)}")
     return [
         f"- CPU: {cpu}; {os.cpu_count()} logical cores; RAM {ram:.1f} GiB; {platform.platform()}",
         f"- Python {platform.python_version()} ({sys.executable})",
         f"- ours: {versions}",
-        f"- datatrove venv ({dt_python}): {', '.join(x for x in dt if x)}",
+        *lines,
     ]
 
 
@@ -627,7 +630,7 @@ def main() -> int:
             f"Command: `python -m bench {shlex.join(sys.argv[1:])}` "
             f"(total {time.perf_counter() - started:.0f}s)\n"
         )
-        print("\n".join(machine(args.datatrove_python)) + "\n")
+        print("\n".join(machine(None if "datatrove" in skip else args.datatrove_python)) + "\n")
         print(
             f"Input: {n} response records in {len(list(mix['mix'].glob('*.warc.gz')))} WARC files, "
             f"{mix['ja']} Japanese by construction ({mix['ja'] / n:.1%}), {mix['real']} real pages "
