@@ -26,17 +26,7 @@ from corpus_builder.output_claim import (
     input_fingerprint,
     output_lock,
 )
-from tests.pipeline_helpers import output_digests, write_pipeline
-
-
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "corpus_builder", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-    )
+from tests.pipeline_helpers import corpus_build, output_digests, write_pipeline
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, code: int, *needles: str) -> None:
@@ -111,7 +101,7 @@ def test_an_empty_identity_left_by_an_older_version_is_reclaimed(tmp_path: Path)
 def test_changed_input_between_killed_run_and_rerun_is_refused(sample_inputs: Path, tmp_path: Path) -> None:
     inputs = copy_inputs(sample_inputs, tmp_path / "in")
     pipeline = write_pipeline(tmp_path / "p.yaml", inputs, tmp_path / "out", documents_only=True)
-    first = run_cli("run", str(pipeline))
+    first = corpus_build("run", str(pipeline))
     assert first.returncode == 0, first.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     for entry in manifest["inputs"]:
@@ -124,7 +114,7 @@ def test_changed_input_between_killed_run_and_rerun_is_refused(sample_inputs: Pa
     victim = inputs / "sample-00001.warc.gz"
     victim.write_bytes(victim.read_bytes() + b"\n")
     before = output_digests(tmp_path / "out")
-    rerun = run_cli("run", str(pipeline))
+    rerun = corpus_build("run", str(pipeline))
     assert_one_line_error(
         rerun, 2, "input in/sample-00001.warc.gz changed since this output was started", "size "
     )
@@ -141,10 +131,10 @@ def test_a_second_run_into_a_locked_output_exits_2_naming_the_first(
     with output_lock(str(tmp_path / "out")):
         holder = (tmp_path / "out" / RUN_LOCK).read_text()
         assert holder.startswith(f"pid {os.getpid()} on {socket.gethostname()}, started ")
-        second = run_cli("run", str(pipeline))
+        second = corpus_build("run", str(pipeline))
     assert_one_line_error(second, 2, "is in use by another run: pid", f"pid {os.getpid()} on ", sys.argv[0])
     assert not (tmp_path / "out" / "documents").exists()
-    assert run_cli("run", str(pipeline)).returncode == 0  # released at the end of the block
+    assert corpus_build("run", str(pipeline)).returncode == 0  # released at the end of the block
 
 
 def test_two_runs_at_once_the_second_is_refused_or_finds_all_done(
@@ -157,7 +147,7 @@ def test_two_runs_at_once_the_second_is_refused_or_finds_all_done(
     deadline = time.monotonic() + 120
     while not (lock.exists() and lock.read_text()) and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    second = run_cli("run", str(pipeline))
+    second = corpus_build("run", str(pipeline))
     first_out, first_err = first.communicate(timeout=600)
     assert first.returncode == 0, first_err
     if second.returncode == 0:  # the first had already finished: then the second found it complete
@@ -197,15 +187,15 @@ def test_the_same_command_from_another_directory_resumes(sample_inputs: Path, tm
     )
     elsewhere = tmp_path / "elsewhere" / "deeper"
     elsewhere.mkdir(parents=True)
-    first = run_cli("run", str(pipeline), cwd=project)
+    first = corpus_build("run", str(pipeline), cwd=project)
     assert first.returncode == 0, first.stderr
     digests = output_digests(tmp_path / "out")
-    second = run_cli("run", str(pipeline), cwd=elsewhere)
+    second = corpus_build("run", str(pipeline), cwd=elsewhere)
     assert second.returncode == 0, second.stderr
     assert "3 task(s) (3 already complete)" in second.stdout
     assert output_digests(tmp_path / "out") == digests
     # and a fresh output made from the other directory has the same bytes, warc_path included
-    third = run_cli("run", str(pipeline), "--output", str(tmp_path / "out2"), cwd=elsewhere)
+    third = corpus_build("run", str(pipeline), "--output", str(tmp_path / "out2"), cwd=elsewhere)
     assert third.returncode == 0, third.stderr
     assert output_digests(tmp_path / "out2") == digests
     warc_paths = set()
@@ -234,14 +224,14 @@ def test_a_relative_output_in_the_yaml_lies_below_the_project_root(
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    first = run_cli("run", str(pipeline), cwd=elsewhere)
+    first = corpus_build("run", str(pipeline), cwd=elsewhere)
     assert first.returncode == 0, first.stderr
     assert (project / "out" / "p" / "manifest.json").is_file()
     assert not (elsewhere / "out").exists() and not (project / "pipelines" / "out").exists()
-    second = run_cli("run", "pipelines/p.yaml", cwd=project)
+    second = corpus_build("run", "pipelines/p.yaml", cwd=project)
     assert second.returncode == 0, second.stderr
     assert "3 task(s) (3 already complete)" in second.stdout
-    third = run_cli("run", str(pipeline), "--output", "here", cwd=elsewhere)
+    third = corpus_build("run", str(pipeline), "--output", "here", cwd=elsewhere)
     assert third.returncode == 0, third.stderr
     assert output_digests(elsewhere / "here") == output_digests(project / "out" / "p")
 
@@ -278,7 +268,7 @@ def clean_run(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """The documents-only pipeline of the disk-full cases, and the digests of its run on a roomy disk."""
     folder = tmp_path_factory.mktemp("clean")
     pipeline = write_pipeline(folder / "p.yaml", sample_inputs, folder / "clean", documents_only=True)
-    clean = run_cli("run", str(pipeline))
+    clean = corpus_build("run", str(pipeline))
     assert clean.returncode == 0, clean.stderr
     return pipeline, output_digests(folder / "clean")
 
@@ -290,7 +280,7 @@ def test_disk_full_is_one_line_and_the_rerun_after_freeing_space_matches(
     pipeline, clean_digests = clean_run
     ballast = _fill(small_disk, free_kib * 1024)
     out = small_disk / "out"
-    full = run_cli("run", str(pipeline), "--output", str(out))
+    full = corpus_build("run", str(pipeline), "--output", str(out))
     # 0 KiB: the lock cannot be described; 4 KiB: the run identity cannot be written; 96 KiB: a task's
     # shards, logs or stats cannot
     assert_one_line_error(full, 1, "No space left on device")
@@ -299,7 +289,7 @@ def test_disk_full_is_one_line_and_the_rerun_after_freeing_space_matches(
     assert not (out / "manifest.json").exists()
 
     ballast.unlink()  # space freed: the same command finishes, with the bytes of a run that never failed
-    rerun = run_cli("run", str(pipeline), "--output", str(out))
+    rerun = corpus_build("run", str(pipeline), "--output", str(out))
     assert rerun.returncode == 0, rerun.stderr
     assert not list(out.rglob("*.inprogress"))
     assert output_digests(out) == clean_digests
