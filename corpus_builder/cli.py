@@ -68,6 +68,7 @@ def run(
     ] = None,
 ) -> None:
     """Run a pipeline; rerunning the same command resumes, redoing only unfinished tasks."""
+    from corpus_builder.dedup.phases import DedupError
     from corpus_builder.executors.ray import RayResourceError
     from corpus_builder.output_claim import OutputClaimError
     from corpus_builder.run import RunError, RunOptions, run_pipeline
@@ -79,7 +80,7 @@ def run(
         outcome = run_pipeline(pipeline, RunOptions(input or None, output, workers, limit, executor, address))
     except (*bad_input, OutputClaimError) as exc:
         _fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
-    except RunError as exc:
+    except (RunError, DedupError) as exc:  # DedupError: raised between dedup phases, e.g. max_rounds
         _fail(str(exc), EXIT_FAILED)
     manifest = outcome.manifest
     for skipped in outcome.skipped_sources:

@@ -26,6 +26,7 @@ from corpus_builder.phases.base import Phase, PhaseStep, RunContext
 from corpus_builder.pipeline.registry import build_pipeline
 from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_label
 from corpus_builder.tokenize import build_tokenize_phases
+from corpus_builder.writers import schema
 from corpus_builder.writers.atomic import sha256_and_size
 
 DOCUMENTS_PHASE = "documents"
@@ -88,7 +89,12 @@ def identity(config: PipelineConfig, tasks: list[InputTask], base_dir: str) -> t
         described["tokenize"]["model"] = provenance_label(config.tokenize.model, project_root(base_dir))
         described["tokenize"]["model_sha256"] = file_sha256(config.tokenize.model)
     payload = orjson.dumps(
-        {"config": described, "inputs": [[t.source, t.label, t.snapshot, t.limit] for t in tasks]},
+        {
+            "config": described,
+            "inputs": [[t.source, t.label, t.snapshot, t.limit] for t in tasks],
+            # an output written with other columns must not be resumed into one folder of mixed schemas
+            "schema_version": schema.SCHEMA_VERSION,
+        },
         option=orjson.OPT_SORT_KEYS,
     )
     return described, hashlib.sha256(payload).hexdigest()

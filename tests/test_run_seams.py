@@ -95,3 +95,34 @@ def test_dedup_scratch_files_stay_on_failure_and_a_finished_run_resumes(
     assert again.exit_code == 0, again.output
     assert "(3 already complete)" in again.output
     assert output_digests(out) == first and not (out / "dedup" / "work").exists()
+
+
+def test_dedup_that_does_not_converge_is_one_line_not_a_traceback(
+    tmp_path: Path, sample_inputs: Path
+) -> None:
+    from tests.pipeline_helpers import corpus_build
+
+    failing = _sample_pipeline(tmp_path, sample_inputs, **{"partitions: 4": "partitions: 4\n  max_rounds: 2"})
+    result = corpus_build("run", str(failing), "--output", str(tmp_path / "out"), timeout=300)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "max_rounds=2" in errors[0], result.stderr
+
+
+def test_the_output_schema_version_is_part_of_the_run_identity(
+    tmp_path: Path, sample_inputs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output written with other columns is refused, not resumed into a folder of mixed schemas."""
+    from corpus_builder.config.loader import load_config
+    from corpus_builder.run import identity
+    from corpus_builder.sources.tasks import build_tasks
+    from corpus_builder.writers import schema
+
+    pipeline = _sample_pipeline(tmp_path, sample_inputs)
+    config = load_config(pipeline)
+    tasks = build_tasks(config, str(tmp_path))
+    _, now = identity(config, tasks, str(tmp_path))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + "-next")
+    _, later = identity(config, tasks, str(tmp_path))
+    assert now != later
