@@ -26,7 +26,7 @@ def run_rounds(
     tmp: Path, edges: list[tuple[int, int]], partitions: int, seed: int
 ) -> tuple[dict[int, int], int]:
     """Write `edges` as the bucket phase would, run rounds until convergence; node → component min."""
-    ctx = RunContext(output_dir=str(tmp), seed=0, workers=1)
+    ctx = RunContext(output_dir=str(tmp), seed=0)
     config = DedupConfig(partitions=partitions, max_rounds=200)
     folder = ctx.folder()
     a = np.array([e[0] for e in edges], dtype=np.uint64)
