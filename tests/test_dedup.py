@@ -186,6 +186,7 @@ def test_url_dedup(tmp_path: Path) -> None:
     assert kept_ids(tmp_path) == {"old", "new", "other"}
 
 
+@pytest.mark.slow
 def test_independent_of_partitions_and_task_order(tmp_path: Path) -> None:
     runs = []
     for i, (partitions, seed) in enumerate([(1, None), (7, 3), (16, 11)]):
@@ -196,6 +197,7 @@ def test_independent_of_partitions_and_task_order(tmp_path: Path) -> None:
     assert runs[0] and runs[0] == runs[1] == runs[2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_after", [1, 5, 9, 20, 40])
 def test_killed_run_rerun_gives_identical_output(tmp_path: Path, stop_after: int) -> None:
     clean = tmp_path / "clean"

@@ -93,6 +93,7 @@ def graphs() -> dict[str, list[tuple[int, int]]]:
     return g
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(graphs()))
 @pytest.mark.parametrize("partitions", [1, 3, 8])
 def test_components_match_union_find(tmp_path: Path, name: str, partitions: int) -> None:
