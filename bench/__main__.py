@@ -359,7 +359,7 @@ def tokenization_ratio(work: Path, copies: int = 1) -> list[tuple[str, str]]:
         pq.read_table(p, columns=["text"])["text"].to_pylist()
         for p in sorted(out.glob("documents/ja/*.parquet"))
     ]
-    phase = TokenizePhase(config, RunContext(str(out), seed=0, workers=1), "documents")
+    phase = TokenizePhase(config, RunContext(str(out), seed=0), "documents")
     folder = phase.ctx.folder()
     raw_s = task_s = float("inf")
     tokens = 0

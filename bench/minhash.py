@@ -264,7 +264,7 @@ def section_quality(articles: list[str], workers: int, presets: dict[str, dict])
         try:
             write_docs(tmp, rows, files=8)
             cfg = DedupConfig(minhash=mh, partitions=8, url=False)
-            ctx = RunContext(output_dir=str(tmp), seed=0, workers=workers)
+            ctx = RunContext(output_dir=str(tmp), seed=0)
             run_pool(build_dedup_phases(cfg, ctx), workers)
             cl = pa.concat_tables(
                 [pq.read_table(f) for f in sorted((tmp / "dedup/clusters").glob("*.parquet"))]
@@ -408,9 +408,7 @@ def _scale_point(n: int, workers: int, partitions: int) -> dict:
             p.submit(_prepare, n, str(tmp)).result()
         t0 = time.perf_counter()
         cfg = DedupConfig(partitions=partitions, url=False)
-        times = run_pool(
-            build_dedup_phases(cfg, RunContext(output_dir=str(tmp), seed=0, workers=workers)), workers
-        )
+        times = run_pool(build_dedup_phases(cfg, RunContext(output_dir=str(tmp), seed=0)), workers)
         times["wall"] = time.perf_counter() - t0
         times["driver_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         kept = sum(pq.ParquetFile(f).metadata.num_rows for f in (tmp / "deduped").rglob("*.parquet"))

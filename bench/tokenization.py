@@ -144,7 +144,7 @@ def main() -> None:
                 tok = tokenizer
                 if pre_nfkc:
                     tok = Tokenizer(tokenizer.model_bytes, cfg.model_copy(update={"normalization": "nfkc"}))
-                phase = TokenizePhase(cfg, RunContext(str(out), seed=0, workers=1), "documents")
+                phase = TokenizePhase(cfg, RunContext(str(out), seed=0), "documents")
                 folder = phase.ctx.folder()
 
                 def run() -> None:

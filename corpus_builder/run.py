@@ -189,7 +189,7 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutco
     # Absolute before fsspec sees it: fsspec caches folder objects by the string they were made from,
     # so a relative path would keep pointing at the first working directory it was resolved in.
     output_dir = config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
-    ctx = RunContext(output_dir=output_dir, seed=config.seed, workers=config.executor.workers)
+    ctx = RunContext(output_dir=output_dir, seed=config.seed)
     steps = build_pipeline(config, tasks, output_dir, base_dir)
     phases = later_phases(config, ctx)
     inputs = input_fingerprints(tasks)

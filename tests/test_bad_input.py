@@ -678,6 +678,7 @@ def small_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", RUN_CASES, ids=[c.name for c in RUN_CASES])
 def test_bad_run(case: RunCase, small_inputs: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
@@ -727,6 +728,7 @@ def _enospc_on(nth: int, only: str):
     return open_
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nth", [1, 2])
 def test_disk_full_fails_cleanly_and_rerun_matches_clean_run(
     nth: int, small_inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

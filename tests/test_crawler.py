@@ -292,6 +292,7 @@ class CrawlerClock:
         monkeypatch.setattr(aiohttp.ClientSession, "__init__", init)
 
 
+@pytest.mark.slow
 def test_per_host_rate_and_global_concurrency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = CrawlerClock(monkeypatch)
     with Server(robots=None) as a, Server(robots=None) as b:
@@ -310,6 +311,7 @@ def test_per_host_rate_and_global_concurrency(tmp_path: Path, monkeypatch: pytes
         assert elapsed < 7 * 0.25 * 1.8, elapsed
 
 
+@pytest.mark.slow
 def test_slow_server_times_out(tmp_path: Path) -> None:
     with Server(robots=None) as srv:
         t0 = time.monotonic()
@@ -336,6 +338,7 @@ def test_rotation_by_size(tmp_path: Path) -> None:
         assert sorted(got) == sorted(urls)
 
 
+@pytest.mark.slow
 def test_kill_and_resume_fetches_each_url_once(tmp_path: Path) -> None:
     n = 12
     with Server(robots=None) as srv:
@@ -717,6 +720,7 @@ def test_robots_once_per_host_whatever_the_userinfo(tmp_path: Path, fake_dns: di
         assert summary.outcomes == {Outcome.FETCHED: 4, Outcome.ROBOTS_DISALLOWED: 1}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("crawl_delay", "cap", "expected_gap"), [(0.5, 30.0, 0.5), (100, 0.3, 0.3)])
 def test_crawl_delay_honoured_up_to_the_cap(
     tmp_path: Path, crawl_delay: float, cap: float, expected_gap: float
@@ -739,6 +743,7 @@ def test_crawl_delay_honoured_up_to_the_cap(
 # ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_userinfo_does_not_bypass_the_per_host_delay(tmp_path: Path) -> None:
     with Server(robots=None) as srv:
         urls = [f"http://u{i}@127.0.0.1:{srv.port}/page/{i}" for i in range(4)]
@@ -755,6 +760,7 @@ def _crawl_cmd(urls_file: Path, out: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_second_crawler_on_same_out_is_refused(tmp_path: Path) -> None:
     with Server(robots=None) as srv:
         urls_file = _write_urls(tmp_path / "urls.txt", [srv.url(f"/page/{i}") for i in range(8)])

@@ -135,7 +135,7 @@ def test_default_priority_is_by_kind(tmp_path: Path, cc_name: str, wiki_name: st
     first, second = (wiki_doc, cc_doc) if wiki_first else (cc_doc, wiki_doc)
     write_docs(tmp_path, "ja", "00000", [first])
     write_docs(tmp_path, "ja", "00001", [second])
-    ctx = RunContext(output_dir=str(tmp_path), seed=0, workers=1)
+    ctx = RunContext(output_dir=str(tmp_path), seed=0)
     kinds = {cc_name: "commoncrawl", wiki_name: "wikipedia"}
     run_phases(build_dedup_phases(DedupConfig(partitions=2), ctx, kinds))
     assert kept_ids(tmp_path) == {"from-wiki"}
@@ -146,7 +146,7 @@ def test_source_name_in_priority_outranks_kinds(tmp_path: Path) -> None:
     rng = random.Random(10)
     text = article(rng, JA)
     write_docs(tmp_path, "ja", "00000", [doc("wiki", text, source="wiki"), doc("mine", text, source="mine")])
-    ctx = RunContext(output_dir=str(tmp_path), seed=0, workers=1)
+    ctx = RunContext(output_dir=str(tmp_path), seed=0)
     config = DedupConfig(partitions=2, source_priority=["mine", "wikipedia"])
     run_phases(build_dedup_phases(config, ctx, {"wiki": "wikipedia", "mine": "commoncrawl"}))
     assert kept_ids(tmp_path) == {"mine"}
@@ -186,6 +186,7 @@ def test_url_dedup(tmp_path: Path) -> None:
     assert kept_ids(tmp_path) == {"old", "new", "other"}
 
 
+@pytest.mark.slow
 def test_independent_of_partitions_and_task_order(tmp_path: Path) -> None:
     runs = []
     for i, (partitions, seed) in enumerate([(1, None), (7, 3), (16, 11)]):
@@ -196,6 +197,7 @@ def test_independent_of_partitions_and_task_order(tmp_path: Path) -> None:
     assert runs[0] and runs[0] == runs[1] == runs[2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_after", [1, 5, 9, 20, 40])
 def test_killed_run_rerun_gives_identical_output(tmp_path: Path, stop_after: int) -> None:
     clean = tmp_path / "clean"
@@ -203,7 +205,7 @@ def test_killed_run_rerun_gives_identical_output(tmp_path: Path, stop_after: int
     run_dedup(clean, partitions=3)
     killed = tmp_path / "killed"
     corpus(killed)
-    ctx = RunContext(output_dir=str(killed), seed=0, workers=1)
+    ctx = RunContext(output_dir=str(killed), seed=0)
     cfg = DedupConfig(partitions=3)
     with contextlib.suppress(StopRun):
         run_phases(build_dedup_phases(cfg, ctx), shuffle_seed=5, stop_after_tasks=stop_after)

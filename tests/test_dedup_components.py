@@ -26,7 +26,7 @@ def run_rounds(
     tmp: Path, edges: list[tuple[int, int]], partitions: int, seed: int
 ) -> tuple[dict[int, int], int]:
     """Write `edges` as the bucket phase would, run rounds until convergence; node → component min."""
-    ctx = RunContext(output_dir=str(tmp), seed=0, workers=1)
+    ctx = RunContext(output_dir=str(tmp), seed=0)
     config = DedupConfig(partitions=partitions, max_rounds=200)
     folder = ctx.folder()
     a = np.array([e[0] for e in edges], dtype=np.uint64)
@@ -93,6 +93,7 @@ def graphs() -> dict[str, list[tuple[int, int]]]:
     return g
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(graphs()))
 @pytest.mark.parametrize("partitions", [1, 3, 8])
 def test_components_match_union_find(tmp_path: Path, name: str, partitions: int) -> None:

@@ -72,7 +72,7 @@ def write_docs(out: Path, lang: str, task: str, docs: list[dict]) -> None:
 
 def run_dedup(out: Path, shuffle_seed: int | None = None, **config) -> list[str]:
     cfg = DedupConfig(**config)
-    ctx = RunContext(output_dir=str(out), seed=0, workers=1)
+    ctx = RunContext(output_dir=str(out), seed=0)
     return run_phases(build_dedup_phases(cfg, ctx), shuffle_seed=shuffle_seed)
 
 

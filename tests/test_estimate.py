@@ -84,6 +84,7 @@ def test_scaling_arithmetic() -> None:
     assert "documents out: ≈ 20" in text
 
 
+@pytest.mark.slow
 def test_estimate_on_the_bundled_sample(tmp_path: Path) -> None:
     """First 10 records of two of the three sample files, against the known full input."""
     pipeline = write_pipeline(tmp_path / "p.yaml", SAMPLES, tmp_path / "unused", workers=2)
@@ -115,6 +116,7 @@ def test_estimate_on_the_bundled_sample(tmp_path: Path) -> None:
         assert needle in text
 
 
+@pytest.mark.slow
 def test_estimate_reading_whole_files_counts_exactly(tmp_path: Path) -> None:
     """When the sample reaches the end of every file, record counts and keep rates are exact."""
     pipeline = write_pipeline(tmp_path / "p.yaml", SAMPLES, tmp_path / "unused", documents_only=True)

@@ -121,6 +121,7 @@ def test_worker_gives_the_in_process_outcome(engine: str) -> None:
         extractor.close()
 
 
+@pytest.mark.slow
 def test_page_stuck_in_the_c_parser_is_stopped_and_the_worker_replaced(worker: ExtractorProcess) -> None:
     assert worker.extract(_html(EN_PAGE))
     first = worker._process.pid
@@ -134,6 +135,7 @@ def test_page_stuck_in_the_c_parser_is_stopped_and_the_worker_replaced(worker: E
     assert worker.restarts == 1 and worker._process.pid != first
 
 
+@pytest.mark.slow
 def test_worker_killed_during_a_page_is_a_crash_and_the_next_page_goes_on(worker: ExtractorProcess) -> None:
     worker.cpu_limit_s = 120
     assert worker.extract(_html(EN_PAGE))
@@ -242,6 +244,7 @@ def _marked_processes(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("hostile", "extract", "reason"),
     [
@@ -272,6 +275,7 @@ def test_hostile_page_is_excluded_and_the_next_record_comes_out(
     assert not _marked_processes(marker), "an extraction worker outlived the run"
 
 
+@pytest.mark.slow
 def test_output_with_a_timeout_is_identical_across_runs_and_worker_counts(
     tmp_path: Path,
 ) -> None:
@@ -285,6 +289,7 @@ def test_output_with_a_timeout_is_identical_across_runs_and_worker_counts(
     assert digests[0] == digests[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_killed_run_leaves_no_extraction_worker(tmp_path: Path, workers: int) -> None:
     marker = uuid.uuid4().hex
@@ -315,6 +320,7 @@ def _only_loopback() -> bool:
     return {name for _, name in socket.if_nameindex()} == {"lo"}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not _only_loopback() and not os.environ.get("CI"),
     reason="Ray needs a loopback-only network namespace (see tests/test_ray.py and .ci/run)",

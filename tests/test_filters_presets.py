@@ -77,6 +77,55 @@ def test_swallow_full_is_ng_rule_plus_swallow_preset() -> None:
     assert SWALLOW_FULL.signal_functions == ("ngword", "swallow")
 
 
+# `swallow` as it read when swallow.yaml still listed every rule itself (before `extends:`), rule by rule:
+# (name, signal, reject_if, threshold, bounds).  `explain` and notebooks/thresholds.ipynb load it.
+SWALLOW_RULES_BEFORE_EXTENDS = [
+    ("max_ng_fraction", "ng_fraction", ">=", 0.05, (0.0, 1000000.0)),
+    ("min_num_letters", "num_letters", "<", 400.0, (4.0, 1000000.0)),
+    ("max_duplicate_paragraph_fraction", "duplicate_paragraph_fraction", ">", 0.3, (0.0, 1.0)),
+    ("max_duplicate_sentence_fraction", "duplicate_sentence_fraction", ">", 0.3, (0.0, 1.0)),
+    (
+        "max_duplicate_paragraph_fraction_in_character",
+        "duplicate_paragraph_fraction_in_character",
+        ">",
+        0.2,
+        (0.0, 1.0),
+    ),
+    (
+        "max_duplicate_sentence_fraction_in_character",
+        "duplicate_sentence_fraction_in_character",
+        ">",
+        0.2,
+        (0.0, 1.0),
+    ),
+    ("max_top_2gram_character_fraction", "top_2gram_character_fraction", ">", 0.2, (0.0, 1.0)),
+    ("max_top_3gram_character_fraction", "top_3gram_character_fraction", ">", 0.18, (0.0, 1.0)),
+    ("max_top_4gram_character_fraction", "top_4gram_character_fraction", ">", 0.16, (0.0, 1.0)),
+    ("max_duplicate_5gram_character_fraction", "duplicate_5gram_character_fraction", ">", 0.15, (0.0, 1.0)),
+    ("max_duplicate_6gram_character_fraction", "duplicate_6gram_character_fraction", ">", 0.14, (0.0, 1.0)),
+    ("max_duplicate_7gram_character_fraction", "duplicate_7gram_character_fraction", ">", 0.13, (0.0, 1.0)),
+    ("max_duplicate_8gram_character_fraction", "duplicate_8gram_character_fraction", ">", 0.12, (0.0, 1.0)),
+    ("max_duplicate_9gram_character_fraction", "duplicate_9gram_character_fraction", ">", 0.11, (0.0, 1.0)),
+    ("max_duplicate_10gram_character_fraction", "duplicate_10gram_character_fraction", ">", 0.1, (0.0, 1.0)),
+    ("min_hiragana_fraction", "hiragana_fraction", "<", 0.2, (0.0, 1.0)),
+    ("max_katakana_fraction", "katakana_fraction", ">", 0.5, (0.0, 1.0)),
+    ("min_japanese_fraction", "japanese_fraction", "<", 0.5, (0.0, 1.0)),
+    ("min_num_japanese_letters", "num_japanese_letters", "<", 400.0, (0.0, 1000000.0)),
+    ("min_avg_sentence_length", "avg_sentence_length", "<", 20.0, (1.0, 100000.0)),
+    ("max_avg_sentence_length", "avg_sentence_length", ">", 90.0, (1.0, 100000.0)),
+    ("max_sentence_length", "max_sentence_length", ">", 200.0, (1.0, 1000000.0)),
+    ("max_ellipsis_fraction", "ellipsis_fraction", ">", 0.2, (0.0, 1.0)),
+]
+
+
+def test_swallow_resolved_through_extends_has_the_rules_it_listed_before() -> None:
+    resolved = [(r.name, r.signal, r.reject_if, r.threshold, r.bounds) for r in SWALLOW_FULL.rules]
+    for before, after in zip(SWALLOW_RULES_BEFORE_EXTENDS, resolved, strict=True):
+        assert after == before
+    assert all("swallow-llm/swallow-corpus@2d03507" in r.source for r in SWALLOW_FULL.rules)
+    assert dict(SWALLOW_FULL.options)["ngword"][0][1].endswith("filters/wordlists/ng_ja.txt")
+
+
 def test_default_ng_list_is_loadable_and_replaceable(tmp_path: Path) -> None:
     assert make_ngword_signals()("無修正の動画")["ng_letters"] == 3
     own = tmp_path / "own.txt"

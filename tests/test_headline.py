@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from corpus_builder.cli import app
 from tests.pipeline_helpers import corpus_build
 
 
+@pytest.mark.slow
 def test_ja_cc_ends_in_shards_with_every_japanese_document_twice(
     repo: Path, sample_inputs: Path, tmp_path: Path
 ) -> None:

@@ -137,6 +137,7 @@ def test_presets_are_read_by_the_same_bounded_loader(tmp_path: Path) -> None:
         load_preset(bomb)
 
 
+@pytest.mark.slow
 def test_a_run_over_a_folder_with_two_symlink_loops_has_one_task_per_file(
     sample_inputs: Path, tmp_path: Path
 ) -> None:

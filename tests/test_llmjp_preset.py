@@ -198,6 +198,7 @@ def _hojichar_alternation_count(words: list[str], isolate_katakana: bool, text: 
     return len(re.findall("|".join(branches), text))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolate_katakana", [False, True])
 def test_list_order_matcher_counts_as_hojichar_alternation(isolate_katakana: bool) -> None:
     rng = random.Random(21)

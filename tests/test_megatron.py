@@ -60,7 +60,7 @@ def read_indexed(prefix: str) -> tuple[np.dtype, list[np.ndarray], np.ndarray]:
 def shards(tmp_path_factory) -> list[Path]:
     out = tmp_path_factory.mktemp("meg")
     write_documents(out, {("ja", "cc"): [80], ("en", "cc"): [60]})
-    ctx = RunContext(str(out), seed=5, workers=1)
+    ctx = RunContext(str(out), seed=5)
     run_phases(
         build_tokenize_phases(tiny_config(train={"sample_docs": {"ja": 80, "en": 60}}), ctx, "documents")
     )

@@ -44,7 +44,7 @@ def files(root: Path) -> dict[str, bytes]:
 def tokenized(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tok")
     write_documents(out, LAYOUT)
-    run_phases(build_tokenize_phases(tiny_config(), RunContext(str(out), seed=1, workers=1), "documents"))
+    run_phases(build_tokenize_phases(tiny_config(), RunContext(str(out), seed=1), "documents"))
     return out
 
 
@@ -64,7 +64,7 @@ def mixed(tokenized: Path, tmp_path_factory) -> tuple[Path, MixtureConfig]:
     out = tmp_path_factory.mktemp("mix")
     shutil.copytree(tokenized / "tokenized", out / "tokenized")
     config = mixture_config(tokenized)
-    ran = run_phases(build_mixture_phases(config, RunContext(str(out), seed=0, workers=1)))
+    ran = run_phases(build_mixture_phases(config, RunContext(str(out), seed=0)))
     assert ran == ["mixture.scan", "mixture.partition", "mixture.shuffle"]
     return out, config
 
@@ -110,16 +110,16 @@ def test_shards_and_manifest_agree_in_three_readers(mixed) -> None:
 def test_rerun_is_byte_identical(mixed, tmp_path: Path) -> None:
     out, config = mixed
     before = files(out / "mixture")
-    run_phases(build_mixture_phases(config, RunContext(str(out), seed=0, workers=1)))
+    run_phases(build_mixture_phases(config, RunContext(str(out), seed=0)))
     assert files(out / "mixture") == before
     # and in a fresh directory
     shutil.copytree(out / "tokenized", tmp_path / "tokenized")
-    run_phases(build_mixture_phases(config, RunContext(str(tmp_path), seed=0, workers=1)))
+    run_phases(build_mixture_phases(config, RunContext(str(tmp_path), seed=0)))
     assert files(tmp_path / "mixture") == before
     # another seed shuffles differently
     other = config.model_copy(update={"seed": 12})
     shutil.rmtree(tmp_path / "mixture")
-    run_phases(build_mixture_phases(other, RunContext(str(tmp_path), seed=0, workers=1)))
+    run_phases(build_mixture_phases(other, RunContext(str(tmp_path), seed=0)))
     assert files(tmp_path / "mixture")["shards/000000.parquet"] != before["shards/000000.parquet"]
 
 
@@ -187,7 +187,7 @@ def test_too_few_partitions_for_the_copies(tokenized: Path, tmp_path: Path) -> N
     shutil.copytree(tokenized / "tokenized", tmp_path / "tokenized")
     config = MixtureConfig(subsets={"cc/ja": {"epochs": 3}}, partitions=6)
     with pytest.raises(ValueError, match="need at least 7"):
-        run_phases(build_mixture_phases(config, RunContext(str(tmp_path), seed=0, workers=1)))
+        run_phases(build_mixture_phases(config, RunContext(str(tmp_path), seed=0)))
 
 
 def test_plan_measured_and_given(mixed, repo: Path, capsys) -> None:

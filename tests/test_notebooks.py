@@ -70,11 +70,13 @@ def _run(path: Path, monkeypatch: pytest.MonkeyPatch, corpus_output_value: str, 
     assert not errors
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, sample_output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _run(path, monkeypatch, str(sample_output), Path.cwd())
 
 
+@pytest.mark.slow
 def test_readme_command_with_a_relative_output(sample_output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """README: `CORPUS_OUTPUT=out/sample jupyter lab notebooks/`, typed in the output's parent's parent;
     the kernel runs in notebooks/, where that relative path does not exist."""

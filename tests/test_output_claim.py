@@ -98,6 +98,7 @@ def test_an_empty_identity_left_by_an_older_version_is_reclaimed(tmp_path: Path)
     assert json.loads((out / RUN_IDENTITY).read_text()) == {"config_sha256": "cfg", "inputs": {}}
 
 
+@pytest.mark.slow
 def test_changed_input_between_killed_run_and_rerun_is_refused(sample_inputs: Path, tmp_path: Path) -> None:
     inputs = copy_inputs(sample_inputs, tmp_path / "in")
     pipeline = write_pipeline(tmp_path / "p.yaml", inputs, tmp_path / "out", documents_only=True)
@@ -124,6 +125,7 @@ def test_changed_input_between_killed_run_and_rerun_is_refused(sample_inputs: Pa
 # --------------------------------------------------------------------------------------------- lock
 
 
+@pytest.mark.slow
 def test_a_second_run_into_a_locked_output_exits_2_naming_the_first(
     sample_inputs: Path, tmp_path: Path
 ) -> None:
@@ -137,6 +139,7 @@ def test_a_second_run_into_a_locked_output_exits_2_naming_the_first(
     assert corpus_build("run", str(pipeline)).returncode == 0  # released at the end of the block
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_the_second_is_refused_or_finds_all_done(
     sample_inputs: Path, tmp_path: Path
 ) -> None:
@@ -177,6 +180,7 @@ def test_a_killed_holder_releases_the_lock(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ working directory
 
 
+@pytest.mark.slow
 def test_the_same_command_from_another_directory_resumes(sample_inputs: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     copy_inputs(sample_inputs, project / "samples")
@@ -209,6 +213,7 @@ def test_the_same_command_from_another_directory_resumes(sample_inputs: Path, tm
     ]
 
 
+@pytest.mark.slow
 def test_a_relative_output_in_the_yaml_lies_below_the_project_root(
     sample_inputs: Path, tmp_path: Path
 ) -> None:
@@ -273,6 +278,7 @@ def clean_run(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return pipeline, output_digests(folder / "clean")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("free_kib", [0, 4, 96])
 def test_disk_full_is_one_line_and_the_rerun_after_freeing_space_matches(
     free_kib: int, clean_run: tuple[Path, dict[str, str]], small_disk: Path

@@ -112,6 +112,7 @@ def test_manifest_matches_files(single_worker_run: Path) -> None:
     assert "dir" not in manifest["config"]["output"]
 
 
+@pytest.mark.slow
 def test_worker_count_does_not_change_output(
     single_worker_run: Path, sample_inputs: Path, tmp_path: Path
 ) -> None:
@@ -169,6 +170,7 @@ def test_inspect_shows_schema_counts_and_rows(single_worker_run: Path) -> None:
     assert "text: " in result.output
 
 
+@pytest.mark.slow
 def test_output_does_not_depend_on_where_the_checkout_lives(
     sample_inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -621,3 +621,58 @@ def test_malformed_preset_raises_value_error_naming_file_and_rule(
 def test_ruleset_is_data() -> None:
     rebuilt = RuleSet(name="copy", signals="swallow", rules=PRESET.rules[:1])
     assert rebuilt.evaluate("短い").failed == "min_num_letters"
+
+
+# ---------------------------------------------------------------- presets that extend another
+
+NG_RULE = """\
+  - name: max_ng_fraction
+    signal: ng_fraction
+    reject_if: ">="
+    threshold: 0.05
+    bounds: [0, 1]
+    source: test
+"""
+
+
+def test_extending_preset_puts_its_rules_and_signals_before_the_base(tmp_path: Path) -> None:
+    words = tmp_path / "ng.txt"
+    words.write_text("悪語\n", encoding="utf-8")
+    write_preset(tmp_path, GOOD_RULE, head="name: base\nsignals: swallow\nmodifiers: [nfkc]\n")
+    (tmp_path / "t.yaml").rename(tmp_path / "base.yaml")
+    head = "name: child\nextends: base\nsignals: [ngword]\noptions: {ngword: {wordlist_path: ng.txt}}\n"
+    child = load_preset(str(write_preset(tmp_path, NG_RULE, head=head)))
+    assert [r.name for r in child.rules] == ["max_ng_fraction", "min_num_letters"]
+    assert child.signal_functions == ("ngword", "swallow")
+    assert child.options == (("ngword", (("wordlist_path", str(words.resolve())),)),)
+    assert child.modifiers == ("nfkc",)  # inherited when the extending preset names none
+    assert child.evaluate("悪語" + "あ" * 10).failed == "max_ng_fraction"
+    assert child.evaluate("あ" * 50).failed == "min_num_letters"
+
+
+def test_extending_preset_may_add_no_rules(tmp_path: Path) -> None:
+    path = tmp_path / "renamed.yaml"
+    path.write_text("name: renamed\nextends: swallow-quality\n", encoding="utf-8")
+    assert load_preset(str(path)).rules == PRESET.rules
+    assert load_preset(str(path)).name == "renamed"
+
+
+def test_extends_an_unknown_preset_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    path = write_preset(tmp_path, GOOD_RULE, head="name: t\nextends: no_such_base\n")
+    with pytest.raises(ValueError, match="no preset named 'no_such_base'") as excinfo:
+        load_preset(str(path))
+    assert str(path) in str(excinfo.value)
+
+
+def test_extends_cycle_is_an_error_naming_the_chain(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("name: a\nextends: b\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("name: b\nextends: a.yaml\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="cycle") as excinfo:
+        load_preset(str(tmp_path / "a.yaml"))
+    assert f"{tmp_path / 'a.yaml'} -> {tmp_path / 'b.yaml'} -> {tmp_path / 'a.yaml'}" in str(excinfo.value)
+
+
+def test_extending_preset_cannot_redefine_a_base_rule(tmp_path: Path) -> None:
+    path = write_preset(tmp_path, GOOD_RULE, head="name: t\nextends: swallow-quality\n")
+    with pytest.raises(ValueError, match="'min_num_letters' is defined twice"):
+        load_preset(str(path))

@@ -110,6 +110,7 @@ def _sample_pipeline(sample_inputs: Path, output: Path, extra: PipelineStep) -> 
     return [*steps[:-1], extra, steps[-1]], len(tasks)
 
 
+@pytest.mark.slow
 def test_killed_worker_is_retried_and_output_is_unchanged(
     sample_inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_local: None
 ) -> None:
@@ -128,6 +129,7 @@ def test_killed_worker_is_retried_and_output_is_unchanged(
     assert document_phase(local_reference)
 
 
+@pytest.mark.slow
 def test_task_that_always_fails_names_its_rank(sample_inputs: Path, tmp_path: Path, ray_local: None) -> None:
     output = tmp_path / "out"
     steps, tasks = _sample_pipeline(sample_inputs, output, AlwaysFail())
@@ -146,6 +148,7 @@ def test_impossible_resources_fail_at_once(sample_inputs: Path, tmp_path: Path, 
         RayExecutor(steps, tasks, str(output / "_logs" / "d"), RaySettings(cpus_per_task=64)).run()
 
 
+@pytest.mark.slow
 def test_task_over_its_time_limit_is_killed_and_retried(
     sample_inputs: Path, tmp_path: Path, ray_local: None
 ) -> None:
@@ -204,6 +207,7 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             os.killpg(head.pid, signal.SIGKILL)  # whatever of the group outlived SIGTERM
 
 
+@pytest.mark.slow
 def test_ray_job_submit_matches_local(
     sample_inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_head: str
 ) -> None:
@@ -227,6 +231,7 @@ def test_ray_job_submit_matches_local(
     assert output_digests(tmp_path / "out") == local_reference
 
 
+@pytest.mark.slow
 def test_ray_job_submit_from_an_uploaded_working_dir_matches_a_local_run_elsewhere(
     sample_inputs: Path, tmp_path: Path, ray_head: str
 ) -> None:

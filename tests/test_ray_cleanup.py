@@ -20,6 +20,7 @@ def short_tmp() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_private_ray_temp_dir_is_removed(short_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import ray
 

@@ -69,6 +69,7 @@ def test_funnel_numbers_match_the_manifest(sample_output: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_and_renders(sample_output: Path, tmp_path: Path) -> None:
     html_path = tmp_path / "report.html"
     result = CliRunner().invoke(app, ["report", str(sample_output), "--html", str(html_path)])

@@ -36,6 +36,7 @@ def _writing(output: Path) -> Callable[[], bool]:
     return lambda: any(output.rglob("*.inprogress"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("workers", "point"),
     [(1, "writing"), (1, "after_first_task"), (2, "writing"), (2, "after_two_tasks")],

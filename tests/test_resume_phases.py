@@ -122,6 +122,7 @@ def _condition(output: Path, phase: str, trigger: str, tasks: int) -> Callable[[
     return writing
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("phase", "trigger"), KILL_POINTS, ids=[f"{p}-{t}" for p, t in KILL_POINTS])
 def test_killed_in_later_phase_resumes_to_identical_output(
     sample_inputs: Path,

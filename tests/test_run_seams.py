@@ -42,6 +42,7 @@ def test_train_tokenizer_command_gives_the_runs_model(sample_run: Path, tmp_path
     assert _sha256(model) == _sha256(sample_run / "tokenizer" / "tokenizer.model")
 
 
+@pytest.mark.slow
 def test_a_run_that_keeps_nothing_ends_cleanly(tmp_path: Path, sample_inputs: Path) -> None:
     # Swahili: no page of the sample is kept by language ID
     pipeline = _sample_pipeline(tmp_path, sample_inputs, **{"keep: {ja: 0.65, en: 0.65}": "keep: {sw: 0.65}"})
@@ -75,6 +76,7 @@ def test_dedup_scratch_files_go_when_dedup_completes(sample_run: Path) -> None:
     assert list((sample_run / "dedup" / "index").glob("*.parquet"))  # what a later snapshot needs stays
 
 
+@pytest.mark.slow
 def test_dedup_scratch_files_stay_on_failure_and_a_finished_run_resumes(
     tmp_path: Path, sample_inputs: Path
 ) -> None:

@@ -129,7 +129,7 @@ def tokenized_run(tmp_path_factory) -> tuple[Path, TokenizeConfig]:
     out = tmp_path_factory.mktemp("run")
     write_documents(out, LAYOUT)
     config = tiny_config()
-    ran = run_phases(build_tokenize_phases(config, RunContext(str(out), seed=7, workers=1), "documents"))
+    ran = run_phases(build_tokenize_phases(config, RunContext(str(out), seed=7), "documents"))
     assert ran == ["tokenizer.train", "tokenize"]
     return out, config
 
@@ -181,14 +181,14 @@ def test_tokenized_output(tokenized_run) -> None:
 def test_rerun_is_byte_identical_and_no_eos(tokenized_run, tmp_path: Path) -> None:
     out, config = tokenized_run
     before = {p: p.read_bytes() for p in (out / "tokenized").rglob("*") if p.is_file()}
-    run_phases(build_tokenize_phases(config, RunContext(str(out), seed=7, workers=1), "documents"))
+    run_phases(build_tokenize_phases(config, RunContext(str(out), seed=7), "documents"))
     after = {p: p.read_bytes() for p in (out / "tokenized").rglob("*") if p.is_file()}
     assert before == after
     assert not list(out.rglob("*.inprogress"))
     # a given model, no EOD, reading a `deduped/` folder
     write_documents(tmp_path, {("ja", "cc"): [20]}, folder="deduped")
     given = TokenizeConfig(model=str(out / "tokenizer" / "tokenizer.model"), add_eos=False)
-    assert run_phases(build_tokenize_phases(given, RunContext(str(tmp_path), 0, 1), "deduped")) == [
+    assert run_phases(build_tokenize_phases(given, RunContext(str(tmp_path), 0), "deduped")) == [
         "tokenize"
     ]
     table = pq.read_table(tmp_path / "tokenized" / "ja" / "cc-000.parquet")
@@ -217,7 +217,7 @@ def test_phases_pickle_for_worker_processes(tokenized_run) -> None:
     import pickle
 
     out, config = tokenized_run
-    phases = build_tokenize_phases(config, RunContext(str(out), seed=7, workers=2), "documents")
+    phases = build_tokenize_phases(config, RunContext(str(out), seed=7), "documents")
     tokenize = phases[-1]
     assert tokenize.tokenizer.info.vocab_size == 500  # loaded in the driver
     clone = pickle.loads(pickle.dumps(tokenize))

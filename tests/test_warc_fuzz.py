@@ -15,6 +15,7 @@ from bench.warc_fuzz import GZIP_MUTATIONS, LAYOUTS, MUTATIONS, check_case, make
 SEEDS = 150  # per layout: a few seconds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_no_good_record_is_lost_duplicated_or_changed(layout: str) -> None:
     totals = run(SEEDS, 0, (layout,))[layout]
@@ -29,6 +30,7 @@ def test_no_good_record_is_lost_duplicated_or_changed(layout: str) -> None:
     assert totals.errors > 0  # the damage was seen
 
 
+@pytest.mark.slow
 def test_the_subset_exercises_every_mutation() -> None:
     seen = {make_case(seed, layout).mutation for layout in LAYOUTS for seed in range(SEEDS)}
     assert seen == set(MUTATIONS) | set(GZIP_MUTATIONS)

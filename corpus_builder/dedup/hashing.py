@@ -45,10 +45,6 @@ def mix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
-def mix64_scalar(x: int) -> int:
-    return int(mix64(np.array([x & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0])
-
-
 def partition_of(keys: np.ndarray, partitions: int) -> np.ndarray:
     """Partition of each uint64 key: independent of key structure (keys are mixed first)."""
     return ((mix64(keys) >> np.uint64(32)) % np.uint64(partitions)).astype(np.int64)

@@ -7,26 +7,27 @@ byte-identical manifest. Shard paths are relative to the mixture folder.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow.parquet as pq
+from datatrove.io import DataFolder
 
 from corpus_builder import __version__
+from corpus_builder.mixture.config import MixtureConfig
 from corpus_builder.writers.atomic import sha256_and_size
-
-if TYPE_CHECKING:
-    from corpus_builder.mixture.phases import MixtureShufflePhase
 
 MANIFEST_VERSION = "1"
 
 
-def build_mixture_manifest(phase: MixtureShufflePhase) -> dict[str, Any]:
-    config, folder, plan = phase.config, phase.ctx.folder(), phase.plan
+def build_mixture_manifest(
+    config: MixtureConfig, folder: DataFolder, plan: dict[str, Any], layout: list[dict]
+) -> dict[str, Any]:
+    """The manifest of the shards that the shuffle phase wrote under `config.output` as `layout` says."""
     shards = []
     seen: dict[str, dict[str, int]] = defaultdict(lambda: {"documents": 0, "tokens": 0})
-    for entry in phase.layout:
+    for entry in layout:
         for n in range(entry["first_shard"], entry["first_shard"] + entry["shards"]):
-            path = phase.path("shards", f"{n:06d}.parquet")
+            path = "/".join([config.output, "shards", f"{n:06d}.parquet"])
             sha, size = sha256_and_size(folder, path)
             with folder.open(path, "rb") as f:
                 table = pq.read_table(f, columns=["source", "lang", "token_count"])

@@ -35,6 +35,7 @@ import xxhash
 from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.mixture.config import MixtureConfig
+from corpus_builder.mixture.manifest import build_mixture_manifest
 from corpus_builder.mixture.plan import SubsetPlan, needs_sampling, plan_subset
 from corpus_builder.phases.base import Phase, RunContext
 from corpus_builder.writers.atomic import atomic_open, write_parquet_atomic
@@ -385,9 +386,7 @@ class MixtureShufflePhase(_MixturePhase):
         step.stat_update("tokens", value=int(tokens.sum()))
 
     def finish(self) -> list[Phase]:
-        from corpus_builder.mixture.manifest import build_mixture_manifest
-
-        manifest = build_mixture_manifest(self)
+        manifest = build_mixture_manifest(self.config, self.ctx.folder(), self.plan, self.layout)
         self.write_json(self.path("manifest.json"), manifest)
         folder = self.ctx.folder()
         if not self.config.keep_intermediate and folder.exists(self.path("_partitions")):

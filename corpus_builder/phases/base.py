@@ -25,7 +25,6 @@ class RunContext:
 
     output_dir: str  # absolute local path or fsspec URL; every phase reads and writes below it
     seed: int
-    workers: int
 
     def folder(self) -> DataFolder:
         return get_datafolder(self.output_dir)

@@ -154,13 +154,3 @@ class CodeFilterStage(StrictModel):
         default_factory=lambda: ["code"],
         description="Only documents of these `lang`s (stack sources set `code`); null = all.",
     )
-
-
-FILTER_STAGES = (
-    QualityStage,
-    UrlFilterStage,
-    CleanStage,
-    PiiStage,
-    EnglishQualityStage,
-    CodeFilterStage,
-)

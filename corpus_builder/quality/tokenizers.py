@@ -95,24 +95,3 @@ class JapaneseTokenizer:
 def get_tokenizer(name: str = "fugashi") -> JapaneseTokenizer:
     """The process-wide tokenizer of that name (built once per worker)."""
     return JapaneseTokenizer(name)
-
-
-def datatrove_word_tokenizer(name: str = "fugashi"):
-    """A datatrove ``WordTokenizer`` backed by :func:`get_tokenizer` (for datatrove's filters)."""
-    from datatrove.utils.word_tokenizers import WordTokenizer
-
-    class DatatroveWordTokenizer(WordTokenizer):
-        def __init__(self) -> None:
-            super().__init__("ja")
-            self.backend = name
-
-        def word_tokenize(self, text: str) -> list[str]:
-            return get_tokenizer(self.backend).words(text)
-
-        def sent_tokenize(self, text: str) -> list[str]:
-            return [s for s in re.findall(r"[^。！？!?\n]+[。！？!?]*", text) if s.strip()]
-
-        def span_tokenize(self, text: str) -> list[tuple[int, int]]:
-            return [m.span() for m in re.finditer(r"[^。！？!?\n]+[。！？!?]*", text)]
-
-    return DatatroveWordTokenizer()

@@ -66,18 +66,6 @@ def _count(run_re: re.Pattern[str], text: str) -> int:
     return sum(map(len, run_re.findall(text)))
 
 
-def count_hiragana(text: str) -> int:
-    return _count(_HIRAGANA_RUN, text)
-
-
-def count_katakana(text: str) -> int:
-    return _count(_KATAKANA_RUN, text)
-
-
-def count_kanji(text: str) -> int:
-    return _count(_KANJI_RUN, text)
-
-
 def count_kana(text: str) -> int:
     """Hiragana + katakana (Swallow definitions); a cheap "does this look Japanese?" signal."""
     return _count(_KANA_RUN, text)
