@@ -99,6 +99,7 @@ def test_dedup_scratch_files_stay_on_failure_and_a_finished_run_resumes(
     assert output_digests(out) == first and not (out / "dedup" / "work").exists()
 
 
+@pytest.mark.slow
 def test_dedup_that_does_not_converge_is_one_line_not_a_traceback(
     tmp_path: Path, sample_inputs: Path
 ) -> None:
