@@ -25,7 +25,7 @@ from corpus_builder.executors.ray import RayExecutor, RayResourceError, RaySetti
 from corpus_builder.pipeline.registry import build_pipeline
 from corpus_builder.run import RunOptions, run_pipeline
 from corpus_builder.sources.tasks import build_tasks
-from tests.pipeline_helpers import output_digests, write_pipeline
+from tests.pipeline_helpers import corpus_build, output_digests, write_pipeline
 
 
 def _only_loopback() -> bool:
@@ -207,25 +207,32 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             os.killpg(head.pid, signal.SIGKILL)  # whatever of the group outlived SIGTERM
 
 
+def _ray_job_submit(
+    ray_head: str, submit_args: list[str], corpus_build_args: list[str], cwd: Path
+) -> subprocess.CompletedProcess:
+    """`ray job submit --address HEAD SUBMIT_ARGS python -m corpus_builder ARGS`, retried while the
+    head's job agent has not registered yet (the dashboard answers before it does; submission says so)."""
+    ray_cli = str(Path(sys.executable).with_name("ray"))
+    env = os.environ | {"RAY_AUTH_MODE": "token"}
+    env.pop("RAY_ADDRESS", None)
+    command = [ray_cli, "job", "submit", "--address", ray_head, *submit_args,
+               sys.executable, "-m", "corpus_builder", *corpus_build_args]  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:
+        submitted = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
+        if "No available agent" not in submitted.stderr or time.monotonic() > deadline:
+            return submitted
+        time.sleep(2)
+
+
 @pytest.mark.slow
 def test_ray_job_submit_matches_local(
     sample_inputs: Path, local_reference: dict[str, str], tmp_path: Path, ray_head: str
 ) -> None:
     pipeline = write_pipeline(tmp_path / "p.yaml", sample_inputs, tmp_path / "out")
-    ray_cli = str(Path(sys.executable).with_name("ray"))
-    env = os.environ | {"RAY_AUTH_MODE": "token"}
-    env.pop("RAY_ADDRESS", None)
-    deadline = time.monotonic() + 120
-    while True:
-        submitted = subprocess.run(
-            [ray_cli, "job", "submit", "--address", ray_head, "--",
-             sys.executable, "-m", "corpus_builder", "run", str(pipeline), "--executor", "ray"],
-            capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
-        )  # fmt: skip
-        # The dashboard answers before the head's job agent has registered; submission says so.
-        if "No available agent" not in submitted.stderr or time.monotonic() > deadline:
-            break
-        time.sleep(2)
+    submitted = _ray_job_submit(
+        ray_head, ["--"], ["run", str(pipeline), "--executor", "ray"], cwd=tmp_path
+    )
     assert submitted.returncode == 0, submitted.stdout[-3000:] + submitted.stderr[-3000:]
     assert "succeeded" in submitted.stdout + submitted.stderr
     assert output_digests(tmp_path / "out") == local_reference
@@ -247,25 +254,16 @@ def test_ray_job_submit_from_an_uploaded_working_dir_matches_a_local_run_elsewhe
     write_pipeline(pipeline, Path("../samples"), tmp_path / "unused", documents_only=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    local = subprocess.run(
-        [sys.executable, "-m", "corpus_builder", "run", str(pipeline), "--output", str(tmp_path / "local")],
-        capture_output=True, text=True, timeout=300, cwd=elsewhere,
-    )  # fmt: skip
+    local = corpus_build(
+        "run", str(pipeline), "--output", str(tmp_path / "local"), timeout=300, cwd=elsewhere
+    )
     assert local.returncode == 0, local.stderr
-    ray_cli = str(Path(sys.executable).with_name("ray"))
-    env = os.environ | {"RAY_AUTH_MODE": "token"}
-    env.pop("RAY_ADDRESS", None)
-    deadline = time.monotonic() + 120
-    while True:
-        submitted = subprocess.run(
-            [ray_cli, "job", "submit", "--address", ray_head, "--working-dir", str(project), "--",
-             sys.executable, "-m", "corpus_builder", "run", "pipelines/p.yaml", "--executor", "ray",
-             "--output", str(tmp_path / "job")],
-            capture_output=True, text=True, timeout=300, env=env, cwd=elsewhere,
-        )  # fmt: skip
-        if "No available agent" not in submitted.stderr or time.monotonic() > deadline:
-            break
-        time.sleep(2)
+    submitted = _ray_job_submit(
+        ray_head,
+        ["--working-dir", str(project), "--"],
+        ["run", "pipelines/p.yaml", "--executor", "ray", "--output", str(tmp_path / "job")],
+        cwd=elsewhere,
+    )
     assert submitted.returncode == 0, submitted.stdout[-3000:] + submitted.stderr[-3000:]
     manifest = (tmp_path / "job" / "manifest.json").read_text()
     assert '"path": "samples/sample-00000.warc.gz"' in manifest
