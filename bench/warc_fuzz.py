@@ -325,6 +325,10 @@ def check_case(case: Case) -> Outcome:
     return out
 
 
+#: the per-case counts summed over a layout's files and printed as the table's columns
+COUNTS = ("good", "lost", "duplicated", "changed", "invented", "damaged_changed", "raised", "errors")
+
+
 def run(
     files: int, seed0: int, layouts: tuple[str, ...] = LAYOUTS, verbose: bool = False
 ) -> dict[str, Outcome]:
@@ -334,16 +338,7 @@ def run(
         for seed in range(seed0, seed0 + files):
             case = make_case(seed, layout)
             o = check_case(case)
-            for k in (
-                "good",
-                "lost",
-                "duplicated",
-                "changed",
-                "invented",
-                "damaged_changed",
-                "raised",
-                "errors",
-            ):
+            for k in COUNTS:
                 setattr(tot, k, getattr(tot, k) + getattr(o, k))
             if o.problems:
                 tot.problems.append(
@@ -375,17 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = time.perf_counter()
     totals = run(args.files, args.seed, verbose=args.verbose)
-    cols = (
-        "files",
-        "good",
-        "lost",
-        "duplicated",
-        "changed",
-        "invented",
-        "damaged_changed",
-        "raised",
-        "errors",
-    )
+    cols = ("files", *COUNTS)
     print("| layout | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
     for layout, o in totals.items():
