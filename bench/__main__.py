@@ -344,8 +344,9 @@ def tokenization_ratio(work: Path, copies: int = 1) -> list[tuple[str, str]]:
     import pyarrow.parquet as pq
 
     from bench.tokenization import LLMJP, WIKI, documents, write_docs
+    from corpus_builder.config.tokenize import TokenizeConfig
     from corpus_builder.phases.base import RunContext
-    from corpus_builder.tokenize import TokenizeConfig, Tokenizer
+    from corpus_builder.tokenize import Tokenizer
     from corpus_builder.tokenize.phase import TokenizePhase, tokenize_file
 
     if not Path(LLMJP).exists():

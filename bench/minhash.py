@@ -45,7 +45,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpus_builder.dedup import DedupConfig, build_dedup_phases
+from corpus_builder.config.dedup import DedupConfig
+from corpus_builder.dedup import build_dedup_phases
 from corpus_builder.dedup.hashing import MinHasher, shingle_text
 from corpus_builder.dedup.lsh import candidate_probability
 from corpus_builder.phases.base import Phase, PhaseStep, RunContext
@@ -307,7 +308,7 @@ def section_quality(articles: list[str], workers: int, presets: dict[str, dict])
 
 
 def mh_resolved(mh: dict) -> tuple[int, int, int]:
-    from corpus_builder.dedup.config import MinHashConfig
+    from corpus_builder.config.dedup import MinHashConfig
 
     return MinHashConfig(**mh).resolved()
 

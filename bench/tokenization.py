@@ -26,8 +26,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpus_builder.config.tokenize import TokenizeConfig
 from corpus_builder.phases.base import RunContext
-from corpus_builder.tokenize import TokenizeConfig, Tokenizer
+from corpus_builder.tokenize import Tokenizer
 from corpus_builder.tokenize.phase import TokenizePhase, tokenize_file
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA
 

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from corpus_builder.config.loader import ConfigError, all_errors, load_config
+from corpus_builder.contracts import outputs
+from corpus_builder.contracts.errors import EXIT_BAD_INPUT, EXIT_FAILED, CorpusBuilderError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Build LLM pre-training corpora from web archives into Parquet shards with provenance.",
 )
-
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 
 
 def _print_version(value: bool) -> None:
@@ -41,6 +42,18 @@ def _main(
 def _fail(message: str, code: int) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+@contextmanager
+def _exit_on_error() -> Iterator[None]:
+    """The one place where errors become exit codes: each error class carries its own
+    (`contracts/errors.py`); a file the user named that does not exist is bad input."""
+    try:
+        yield
+    except CorpusBuilderError as exc:
+        _fail(str(exc).strip("'\""), exc.exit_code)
+    except FileNotFoundError as exc:
+        _fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
 
 
 @app.command()
@@ -68,20 +81,10 @@ def run(
     ] = None,
 ) -> None:
     """Run a pipeline; rerunning the same command resumes, redoing only unfinished tasks."""
-    from corpus_builder.dedup.phases import DedupError
-    from corpus_builder.executors.ray import RayResourceError
-    from corpus_builder.output_claim import OutputClaimError
-    from corpus_builder.run import RunError, RunOptions, run_pipeline
-    from corpus_builder.sources.tasks import SourceError
-    from corpus_builder.text.langid import LanguageModelError
+    from corpus_builder.run import RunOptions, run_pipeline
 
-    bad_input = (ConfigError, SourceError, LanguageModelError, FileNotFoundError, RayResourceError)
-    try:
+    with _exit_on_error():
         outcome = run_pipeline(pipeline, RunOptions(input or None, output, workers, limit, executor, address))
-    except (*bad_input, OutputClaimError) as exc:
-        _fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
-    except (RunError, DedupError) as exc:  # DedupError: raised between dedup phases, e.g. max_rounds
-        _fail(str(exc), EXIT_FAILED)
     manifest = outcome.manifest
     for skipped in outcome.skipped_sources:
         typer.echo(f"note: optional source {skipped} skipped: its input files are absent")
@@ -113,7 +116,9 @@ def _summary_line(label: str, totals: dict, read_errors: dict | None, output_dir
     line = f"{label}: {kept_text} | excluded: {excluded:,}"
     if read_errors is not None:
         errors = sum(read_errors.values())
-        line += f" | unreadable records: {errors:,}" + (f" (see {output_dir}/errors/)" if errors else "")
+        line += f" | unreadable records: {errors:,}" + (
+            f" (see {output_dir}/{outputs.ERRORS}/)" if errors else ""
+        )
     return line
 
 
@@ -126,7 +131,7 @@ def validate(
     ] = False,
 ) -> None:
     """Check a pipeline file without running it; every problem is printed, one per line."""
-    problems = all_errors(pipeline)
+    problems = all_errors(pipeline) or _stage_problems(pipeline)
     if not problems and not skip_inputs:
         problems = _absent_inputs(pipeline)
     if problems:
@@ -144,6 +149,17 @@ def validate(
         return
     stages = " → ".join(s.step if s.step != "quality" else f"quality({s.preset})" for s in config.stages)
     typer.echo(f"{pipeline}: ok — {len(config.sources)} source(s); stages: {stages}")
+
+
+def _stage_problems(pipeline: Path) -> list[str]:
+    """Stages whose steps cannot be built (a preset that does not exist or does not fit)."""
+    from corpus_builder.stages.registry import stage_problems
+
+    try:
+        config = load_config(pipeline)
+    except ConfigError:  # all_errors found none, so this is a plan-only file: it has no stages
+        return []
+    return stage_problems(config, str(pipeline.resolve().parent), str(pipeline))
 
 
 def _absent_inputs(pipeline: Path) -> list[str]:
@@ -166,19 +182,15 @@ def inspect(
     rows: Annotated[int, typer.Option("--rows", "-n", min=0, help="Sample rows to show.")] = 3,
 ) -> None:
     """Schema, counts per language and source, and a few sample rows of Parquet output."""
-    from corpus_builder.inspect_output import InspectError, describe
+    from corpus_builder.inspect_output import describe
 
-    try:
+    with _exit_on_error():
         typer.echo(describe(path, rows))
-    except InspectError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
 
 
 def _pipeline_or_exit(pipeline: Path):  # noqa: ANN202 - PipelineConfig, imported lazily
-    try:
+    with _exit_on_error():
         return load_config(pipeline)
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
 
 
 @app.command()
@@ -220,10 +232,8 @@ def plan(
     from corpus_builder.dedup import s_curve_table
     from corpus_builder.mixture import plan_table
 
-    try:
+    with _exit_on_error():
         plan_of = load_plan(file)
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
     if plan_of.dedup is None and plan_of.mixture is None:
         _fail(f"{file}: neither `dedup:` nor `mixture:` to plan", EXIT_BAD_INPUT)
     if plan_of.dedup is not None:
@@ -248,28 +258,18 @@ def report(
     ] = None,
 ) -> None:
     """A self-contained HTML page: funnel per stage and rule, examples, histograms, mixture, timings."""
-    from corpus_builder.report import ReportError, build_report
+    from corpus_builder.report import build_report
 
-    try:
+    with _exit_on_error():
         target = build_report(output_dir, html)
-    except ReportError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
     typer.echo(f"wrote {target}")
 
 
 def _estimate(file: Path, sample: int, files: int, inputs: list[str] | None, workers: int | None) -> None:
-    from corpus_builder.executors.ray import RayResourceError
     from corpus_builder.report.estimate import estimate
-    from corpus_builder.run import RunError
-    from corpus_builder.sources.tasks import SourceError
-    from corpus_builder.text.langid import LanguageModelError
 
-    try:
+    with _exit_on_error():
         result = estimate(file, sample=sample, files=files, inputs=inputs or None, workers=workers)
-    except (ConfigError, SourceError, LanguageModelError, FileNotFoundError, RayResourceError) as exc:
-        _fail(str(exc).strip("'\""), EXIT_BAD_INPUT)
-    except RunError as exc:
-        _fail(str(exc), EXIT_FAILED)
     typer.echo(result.render())
 
 
@@ -285,13 +285,12 @@ def train_tokenizer_command(
     the pipeline dedups, as the run itself does, so both give the same model)."""
     from corpus_builder.run import tokenizer_input_folder
     from corpus_builder.tokenize import train_tokenizer
-    from corpus_builder.tokenize.phase import TRAINED_MODEL
 
     config = _pipeline_or_exit(pipeline)
     if config.tokenize is None or config.tokenize.train is None:
         _fail(f"{pipeline}: no `tokenize.train` section", EXIT_BAD_INPUT)
     out = (output or config.output.dir).rstrip("/")
-    target = model or f"{out}/{TRAINED_MODEL}"
+    target = model or f"{out}/{outputs.TRAINED_TOKENIZER}"
     try:
         documents = f"{out}/{tokenizer_input_folder(config)}"
         info = train_tokenizer(config.tokenize, documents, target, config.seed)
@@ -408,7 +407,7 @@ def export_megatron_command(
 
     from corpus_builder.mixture import export_megatron
 
-    manifest_path = Path(output) / "mixture" / "manifest.json"
+    manifest_path = Path(output) / outputs.MIXTURE_MANIFEST
     if not manifest_path.is_file():
         _fail(f"{manifest_path}: no mixture manifest; run a pipeline with `mixture:` first", EXIT_BAD_INPUT)
     shards = [str(manifest_path.parent / s["path"]) for s in json.loads(manifest_path.read_text())["shards"]]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from corpus_builder.contracts.errors import BadInputError
 from corpus_builder.writers.schema import as_dict
 
 _SAMPLE_CHARS = 160
@@ -17,7 +18,7 @@ _SAMPLE_ITEMS = 8
 _SAMPLE_DIGITS = 12
 
 
-class InspectError(Exception):
+class InspectError(BadInputError):
     pass
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 from datatrove.io import get_datafolder
 
+from corpus_builder.contracts.errors import BadInputError
 from corpus_builder.sources.tasks import InputTask
 from corpus_builder.writers.atomic import atomic_open
 
@@ -38,7 +39,7 @@ RUN_LOCK = "_logs/run.lock"
 FINGERPRINT_SAMPLE_BYTES = 1 << 20
 
 
-class OutputClaimError(Exception):
+class OutputClaimError(BadInputError):
     """The output directory is in use by another run, or holds the output of other inputs or config."""
 
 

@@ -1,4 +1,8 @@
-"""`corpus-build run`: config → tasks → steps → executor → manifest."""
+"""`corpus-build run`: config → tasks → steps → executor → manifest.
+
+`run_pipeline` is the public way to run a pipeline from Python (the CLI, the estimator and the tests
+use it); every error it raises is a `contracts.errors.CorpusBuilderError` with its exit code.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ import orjson
 from datatrove.io import get_datafolder
 
 from corpus_builder.config.loader import load_config
-from corpus_builder.config.models import ExecutorConfig, PipelineConfig
 from corpus_builder.config.paths import project_root
+from corpus_builder.config.pipeline import ExecutorConfig, PipelineConfig
+from corpus_builder.contracts import outputs
+from corpus_builder.contracts.errors import RunFailedError
 from corpus_builder.dedup import build_dedup_phases
 from corpus_builder.executors.local import LocalExecutor, RunResult
 from corpus_builder.executors.ray import RayExecutor, RaySettings, ray_session
@@ -23,17 +29,14 @@ from corpus_builder.manifest import build_manifest, write_manifest
 from corpus_builder.mixture import build_mixture_phases
 from corpus_builder.output_claim import claim_output, input_fingerprints, output_lock
 from corpus_builder.phases.base import Phase, PhaseStep, RunContext
-from corpus_builder.pipeline.registry import build_pipeline
 from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_label
+from corpus_builder.stages.registry import build_pipeline, build_stage_steps
 from corpus_builder.tokenize import build_tokenize_phases
 from corpus_builder.writers import schema
 from corpus_builder.writers.atomic import sha256_and_size
 
-DOCUMENTS_PHASE = "documents"
-DEDUPED_FOLDER = "deduped"
 
-
-class RunError(Exception):
+class RunError(RunFailedError):
     """The run cannot start or did not finish; the message says why."""
 
 
@@ -45,6 +48,8 @@ class RunOptions:
     limit: int | None = None
     executor: str | None = None
     address: str | None = None
+    #: Read at most this many files of each source (the estimator's sample).
+    max_files: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,16 @@ def apply_options(config: PipelineConfig, options: RunOptions) -> PipelineConfig
     }
     if executor_update:
         update["executor"] = ExecutorConfig.model_validate(config.executor.model_dump() | executor_update)
+    sources = config.sources
     if options.limit:
-        update["sources"] = [s.model_copy(update={"limit": options.limit}) for s in config.sources]
+        sources = [s.model_copy(update={"limit": options.limit}) for s in sources]
+    if options.max_files:
+        sources = [
+            s.model_copy(update={"max_files": min(s.max_files or options.max_files, options.max_files)})
+            for s in sources
+        ]
+    if sources is not config.sources:
+        update["sources"] = sources
     return config.model_copy(update=update)
 
 
@@ -118,13 +131,14 @@ def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[i
         )
         raise RunError(
             f"phase {phase}: {len(result.failures)} task(s) failed: {failed}; logs in "
-            f"{output_dir}/_logs/{phase}/logs/. Rerun the same command to retry only the unfinished tasks."
+            f"{output_dir}/{outputs.phase_logs(phase)}/logs/. Rerun the same command to retry only the "
+            "unfinished tasks."
         )
 
 
 def tokenizer_input_folder(config: PipelineConfig) -> str:
     """The folder tokenization (and tokenizer training) reads: deduped/ when the run dedups."""
-    return DEDUPED_FOLDER if config.dedup is not None else DOCUMENTS_PHASE
+    return outputs.DEDUPED if config.dedup is not None else outputs.DOCUMENTS
 
 
 def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
@@ -174,23 +188,26 @@ def ray_settings(config: ExecutorConfig) -> RaySettings:
     )
 
 
-def run_pipeline(config_path: str | Path, options: RunOptions) -> RunOutcome:
+def run_pipeline(config_path: str | Path, options: RunOptions | None = None) -> RunOutcome:
+    """Run the pipeline file `config_path` as `corpus-build run` does; rerunning resumes."""
+    options = options or RunOptions()
     base_dir = str(Path(config_path).resolve().parent)
     config = resolve_paths(apply_options(load_config(config_path), options), base_dir)
     if config.executor.kind == "ray":
         with ray_session(ray_settings(config.executor), config.executor.workers):
-            return _run(config, base_dir, options)
-    return _run(config, base_dir, options)
+            return _run(config, base_dir, options, str(config_path))
+    return _run(config, base_dir, options, str(config_path))
 
 
-def _run(config: PipelineConfig, base_dir: str, options: RunOptions) -> RunOutcome:
+def _run(config: PipelineConfig, base_dir: str, options: RunOptions, source: str) -> RunOutcome:
+    stage_steps = build_stage_steps(config, base_dir, source)
     tasks = build_tasks(config, base_dir, options.inputs)
     described, config_sha256 = identity(config, tasks, base_dir)
     # Absolute before fsspec sees it: fsspec caches folder objects by the string they were made from,
     # so a relative path would keep pointing at the first working directory it was resolved in.
     output_dir = config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
     ctx = RunContext(output_dir=output_dir, seed=config.seed)
-    steps = build_pipeline(config, tasks, output_dir, base_dir)
+    steps = build_pipeline(config, tasks, stage_steps, output_dir)
     phases = later_phases(config, ctx)
     inputs = input_fingerprints(tasks)
     try:
@@ -211,16 +228,16 @@ def _run_phases(
     config_sha256: str,
     inputs: dict[str, Any],
 ) -> RunOutcome:
-    logs = f"{output_dir.rstrip('/')}/_logs"
+    logs = f"{output_dir.rstrip('/')}/{outputs.LOGS}"
     result = make_executor(
         config.executor,
         steps,
         len(tasks),
-        f"{logs}/{DOCUMENTS_PHASE}",
+        f"{logs}/{outputs.DOCUMENTS_PHASE}",
         describe_rank=lambda rank: tasks[rank].label,
         total_bytes=_local_size(tasks),
     ).run()
-    _check(result, DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
+    _check(result, outputs.DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
     not_run_reason: str | None = None
     not_run_phases: tuple[str, ...] = ()
     while phases:

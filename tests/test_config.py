@@ -54,15 +54,6 @@ def test_good_file_loads(tmp_path: Path) -> None:
             "stages[2].keep.ja: Input should be less than or equal to 1",
         ),
         (("keep: {ja: 0.5}", "keep: {ja: high}"), "stages[2].keep.ja: Input should be a valid number"),
-        (
-            ("    preset: swallow\n", "    preset: swallow\n    thresholds: {max_katakana_fraction: 7}\n"),
-            "max_katakana_fraction",
-        ),
-        (
-            ("    preset: swallow\n", "    preset: swallow\n    thresholds: {no_such_rule: 1}\n"),
-            "no_such_rule",
-        ),
-        (("    preset: swallow\n", "    preset: nope\n"), "nope"),
         (("  - step: decode\n", "  - step: decodes\n"), "stages[0]: unknown step 'decodes'"),
         (("    kind: commoncrawl\n", ""), "sources[0]: missing `kind`"),
         (("name: t\n", "name: t\nseed: many\n"), "seed: Input should be a valid integer"),
@@ -82,6 +73,36 @@ def test_bad_values_name_file_and_key(tmp_path: Path, edit: tuple[str, str], exp
     assert message.startswith(f"{path}: "), message
     assert expected in message
     assert "\n" not in message
+
+
+PRESET_EDITS = [
+    (
+        ("    preset: swallow\n", "    preset: swallow\n    thresholds: {max_katakana_fraction: 7}\n"),
+        "max_katakana_fraction",
+    ),
+    (("    preset: swallow\n", "    preset: swallow\n    thresholds: {no_such_rule: 1}\n"), "no_such_rule"),
+    (("    preset: swallow\n", "    preset: nope\n"), "nope"),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), PRESET_EDITS)
+def test_bad_presets_fail_when_steps_are_built(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
+    """Validation reads YAML only; the preset is loaded when the stage's step is built, which `run`
+    does in the driver before any task and `validate` does too: same file, stage and reason."""
+    from corpus_builder.contracts.errors import EXIT_BAD_INPUT
+    from corpus_builder.run import run_pipeline
+    from corpus_builder.stages.registry import StageBuildError
+
+    path = write(tmp_path, GOOD.replace(*edit))
+    load_config(path)  # the YAML itself is fine
+    with pytest.raises(StageBuildError) as info:
+        run_pipeline(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: stages[3] (quality): ") and expected in message, message
+    assert info.value.exit_code == EXIT_BAD_INPUT and not (tmp_path / "out").exists()
+    result = CliRunner().invoke(app, ["validate", str(path), "--skip-inputs"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert f"{path}: stages[3] (quality): " in result.output and expected in result.output
 
 
 def test_stage_order_is_enforced(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus_builder.dedup import DedupConfig, DedupError, build_dedup_phases
+from corpus_builder.config.dedup import DedupConfig
+from corpus_builder.dedup import DedupError, build_dedup_phases
 from corpus_builder.dedup.hashing import MinHasher, normalize_url, shingle_text
 from corpus_builder.phases.base import RunContext
 from corpus_builder.phases.inline import StopRun, run_phases

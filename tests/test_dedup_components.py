@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpus_builder.dedup import DedupConfig
+from corpus_builder.config.dedup import DedupConfig
 from corpus_builder.dedup import components as cc
 from corpus_builder.dedup.phases import (
     ComponentRound,

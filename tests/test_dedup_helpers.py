@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpus_builder.dedup import DedupConfig, build_dedup_phases
+from corpus_builder.config.dedup import DedupConfig
+from corpus_builder.dedup import build_dedup_phases
 from corpus_builder.phases.base import RunContext
 from corpus_builder.phases.inline import run_phases
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA

@@ -18,10 +18,10 @@ import pytest
 from datatrove.data import Document
 
 from bench.hard_limit import attribute_bomb
-from corpus_builder.config.models import ExtractStage
-from corpus_builder.pipeline.document import HTML, is_dropped
+from corpus_builder.config.stages import ExtractStage
+from corpus_builder.contracts.document import HTML, is_dropped
 from corpus_builder.samples.generate import build_pages, write_warc
-from corpus_builder.steps.extract import TextExtractor
+from corpus_builder.stages.extract import TextExtractor
 from corpus_builder.text.extract import (
     ExtractionFailed,
     ExtractionTimeout,

@@ -9,19 +9,19 @@ from datatrove.data import Document
 from pydantic import ValidationError
 
 import corpus_builder.samples
-from corpus_builder.config.models import DecodeStage
-from corpus_builder.pipeline.document import HTML, PAYLOAD
-from corpus_builder.quality.config import (
+from corpus_builder.config.stages import (
     CleanStage,
     CodeFilterStage,
+    DecodeStage,
     PiiStage,
     QualityStage,
 )
-from corpus_builder.steps.clean import LineCleaner
-from corpus_builder.steps.code_filter import CodeFilter
-from corpus_builder.steps.decode import HtmlDecoder
-from corpus_builder.steps.pii import PiiMask
-from corpus_builder.steps.quality import QualityFilter
+from corpus_builder.contracts.document import HTML, PAYLOAD
+from corpus_builder.stages.clean import LineCleaner
+from corpus_builder.stages.code_filter import CodeFilter
+from corpus_builder.stages.decode import HtmlDecoder
+from corpus_builder.stages.pii import PiiMask
+from corpus_builder.stages.quality import QualityFilter
 
 
 def _doc(text: str, **metadata) -> Document:
@@ -53,10 +53,10 @@ def test_preset_quality_step_applies_modifiers() -> None:
 
 
 def test_quality_preset_stage_validation() -> None:
-    with pytest.raises(ValidationError, match="no_such_rule"):
-        QualityStage(preset="llm-jp", thresholds={"no_such_rule": 1})
-    with pytest.raises(ValidationError, match="configurable"):
-        QualityStage(preset="llm-jp", options={"ngword": {}})
+    with pytest.raises(ValueError, match="no_such_rule"):
+        QualityFilter(QualityStage(preset="llm-jp", thresholds={"no_such_rule": 1}))
+    with pytest.raises(ValueError, match="configurable"):
+        QualityFilter(QualityStage(preset="llm-jp", options={"ngword": {}}))
     with pytest.raises(ValidationError, match="nope"):
         CleanStage(modifiers=["nope"])
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_builder.quality.config import UrlFilterStage
+from corpus_builder.config.stages import UrlFilterStage
 from corpus_builder.quality.urls import build_url_rules, hostname, load_ut1
 
 
@@ -60,7 +60,7 @@ def test_load_ut1_and_tld_allowlist(ut1: Path) -> None:
 def test_url_filter_step(ut1: Path) -> None:
     from datatrove.data import Document
 
-    from corpus_builder.steps.url_filter import UrlFilter
+    from corpus_builder.stages.url_filter import UrlFilter
 
     step = UrlFilter(UrlFilterStage(preset="swallow", blocklist_root=str(ut1)))
     assert (

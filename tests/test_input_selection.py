@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from corpus_builder.cli import app
 from corpus_builder.config.loader import load_config
-from corpus_builder.sources.selection import SourceError
+from corpus_builder.sources.selection import InputSelectionError
 from corpus_builder.sources.tasks import build_tasks
 
 PIPELINE = """\
@@ -72,7 +72,7 @@ def test_named_inputs_replace_only_their_source(tmp_path: Path, monkeypatch: pyt
 )
 def test_bad_input_selectors(tmp_path: Path, inputs: list[str], message: str) -> None:
     config = load_config(make(tmp_path, *ALL))
-    with pytest.raises(SourceError, match=message):
+    with pytest.raises(InputSelectionError, match=message):
         build_tasks(config, str(tmp_path), inputs)
 
 
@@ -91,13 +91,13 @@ def test_plain_input_still_works_for_one_source(tmp_path: Path, monkeypatch: pyt
         ("cc", "y=1.warc.gz"),
     ]
     assert sources_of(build_tasks(config, str(tmp_path), ["cc=w/x.warc.gz"])) == [("cc", "x.warc.gz")]
-    with pytest.raises(SourceError, match="no source named 'y'"):
+    with pytest.raises(InputSelectionError, match="no source named 'y'"):
         build_tasks(config, str(tmp_path), ["y=1.warc.gz"])
 
 
 def test_absent_sources_are_all_named_at_run(tmp_path: Path) -> None:
     config = load_config(make(tmp_path, "cc/a.warc.gz", "wiki/ja-1.xml"))
-    with pytest.raises(SourceError) as info:
+    with pytest.raises(InputSelectionError) as info:
         build_tasks(config, str(tmp_path))
     lines = str(info.value).splitlines()
     assert lines[0].startswith("source wiki/en: input pattern matched no files: 'wiki/en-*.xml'")
@@ -110,7 +110,7 @@ def test_optional_source_is_skipped_and_said(tmp_path: Path) -> None:
     config = load_config(pipeline)
     assert [t.source for t in build_tasks(config, str(tmp_path))] == ["cc", "wiki", "wiki"]
     # files named with --input for an optional source must exist: the user asked for them
-    with pytest.raises(SourceError, match="source kaken/ja: input pattern matched no files"):
+    with pytest.raises(InputSelectionError, match="source kaken/ja: input pattern matched no files"):
         build_tasks(config, str(tmp_path), [f"kaken={tmp_path}/none/*.xml"])
     result = CliRunner().invoke(app, ["validate", str(pipeline)])
     assert result.exit_code == 0, result.output
@@ -141,7 +141,7 @@ def test_every_source_optional_and_absent_is_an_error(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    with pytest.raises(SourceError, match="no source has input files"):
+    with pytest.raises(InputSelectionError, match="no source has input files"):
         build_tasks(load_config(pipeline), str(tmp_path))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from corpus_builder.config.loader import ConfigError, all_errors, load_config
-from corpus_builder.config.yaml_file import MAX_EXPANDED_NODES, YamlFileError, load_yaml_text
+from corpus_builder.contracts.yaml_file import MAX_EXPANDED_NODES, YamlFileError, load_yaml_text
 from corpus_builder.sources.local_inputs import InputFileError
 from corpus_builder.sources.remote import expand_inputs
 

@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from corpus_builder.mixture import MixtureConfig, build_mixture_phases, export_megatron
+from corpus_builder.config.mixture import MixtureConfig
+from corpus_builder.mixture import build_mixture_phases, export_megatron
 from corpus_builder.phases.base import RunContext
 from corpus_builder.phases.inline import run_phases
 from corpus_builder.tokenize import build_tokenize_phases

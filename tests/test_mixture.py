@@ -15,12 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from corpus_builder.mixture import (
-    MixtureConfig,
-    MixturePlanFile,
-    build_mixture_phases,
-    plan_table,
-)
+from corpus_builder.config.mixture import MixtureConfig, MixturePlanFile
+from corpus_builder.mixture import build_mixture_phases, plan_table
 from corpus_builder.mixture.phases import assign_partitions, doc_hashes
 from corpus_builder.mixture.plan import measure_tokenized
 from corpus_builder.phases.base import RunContext

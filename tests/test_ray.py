@@ -22,9 +22,9 @@ from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.config.loader import load_config
 from corpus_builder.executors.ray import RayExecutor, RayResourceError, RaySettings, ray_session
-from corpus_builder.pipeline.registry import build_pipeline
 from corpus_builder.run import RunOptions, run_pipeline
 from corpus_builder.sources.tasks import build_tasks
+from corpus_builder.stages.registry import build_pipeline, build_stage_steps
 from tests.pipeline_helpers import corpus_build, output_digests, write_pipeline
 
 
@@ -106,7 +106,8 @@ def _sample_pipeline(sample_inputs: Path, output: Path, extra: PipelineStep) -> 
     yaml_path = write_pipeline(output.parent / "p.yaml", sample_inputs, output)
     config = load_config(yaml_path)
     tasks = build_tasks(config, str(yaml_path.parent))
-    steps = build_pipeline(config, tasks, str(output), str(yaml_path.parent))
+    stage_steps = build_stage_steps(config, str(yaml_path.parent), str(yaml_path))
+    steps = build_pipeline(config, tasks, stage_steps, str(output))
     return [*steps[:-1], extra, steps[-1]], len(tasks)
 
 

@@ -10,9 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from corpus_builder.config.tokenize import TokenizeConfig
 from corpus_builder.phases.base import RunContext
 from corpus_builder.phases.inline import run_phases
-from corpus_builder.tokenize import TokenizeConfig, Tokenizer, build_tokenize_phases, train_tokenizer
+from corpus_builder.tokenize import Tokenizer, build_tokenize_phases, train_tokenizer
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA
 
 JA_WORDS = [

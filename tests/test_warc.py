@@ -589,7 +589,7 @@ def test_leniencies_are_counted_in_the_read_step_stats(tmp_path: object) -> None
 
     from corpus_builder.config.sources import CommonCrawlSource
     from corpus_builder.sources.tasks import InputTask
-    from corpus_builder.steps.read import SourceReader
+    from corpus_builder.stages.read import SourceReader
 
     pages = _pages(4)
     pages[1] = _warc(1, _http(_html(1), status=b"HTTP/1.1 HTTP/1.1 200 OK"))

@@ -10,12 +10,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from corpus_builder.config.models import STAGE_RANK, PipelineConfig
+from corpus_builder.config.mixture import MixturePlanFile
 from corpus_builder.config.paths import project_root
-from corpus_builder.config.yaml_file import YamlFileError, load_yaml_file
+from corpus_builder.config.pipeline import PipelineConfig
+from corpus_builder.config.stages import STAGES_IN_ORDER
+from corpus_builder.contracts.errors import BadInputError
+from corpus_builder.contracts.yaml_file import YamlFileError, load_yaml_file
+
+_STAGE_NAMES = frozenset(model.stage_name() for model in STAGES_IN_ORDER)
 
 
-class ConfigError(Exception):
+class ConfigError(BadInputError):
     """A pipeline file that cannot be used; the message names the file, the key path and the reason."""
 
 
@@ -24,7 +29,7 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in STAGE_RANK and parts and parts[-1].endswith("]"):
+        elif item in _STAGE_NAMES and parts and parts[-1].endswith("]"):
             # pydantic inserts the discriminator value into the location of tagged unions; the user
             # never wrote that key, so leave it out of the path they are shown.
             continue
@@ -106,7 +111,7 @@ def all_errors(path: str | Path) -> list[str]:
         return [f"{path}: the file must hold a mapping of keys, not {type(data).__name__}"]
     try:
         if _is_plan_file(data):
-            from corpus_builder.mixture import MixturePlanFile
+            from corpus_builder.config.mixture import MixturePlanFile
 
             MixturePlanFile.model_validate(data)
         else:
@@ -129,7 +134,6 @@ class PlanInputs:
 
 def load_plan(path: str | Path) -> PlanInputs:
     """What `plan` needs from a pipeline file, or from a plan-only file (`mixture:` alone)."""
-    from corpus_builder.mixture import MixturePlanFile
 
     path = Path(path)
     data = read_yaml(path)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from corpus_builder.config.base import StrictModel
+from corpus_builder.contracts.strict_model import StrictModel
 
 
 class _SourceBase(StrictModel):

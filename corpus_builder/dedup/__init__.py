@@ -5,15 +5,11 @@ Public API: `DedupConfig`, `build_dedup_phases(config, ctx)`, `s_curve_table` / 
 phase chain and outputs.
 """
 
-from corpus_builder.dedup.config import PRESETS, DedupConfig, MinHashConfig
 from corpus_builder.dedup.lsh import candidate_probability, print_plan, s_curve_table, threshold
 from corpus_builder.dedup.phases import DedupError, build_dedup_phases
 
 __all__ = [
-    "PRESETS",
-    "DedupConfig",
     "DedupError",
-    "MinHashConfig",
     "build_dedup_phases",
     "candidate_probability",
     "print_plan",

@@ -7,7 +7,7 @@ The threshold where the curve is steepest is about (1/b)^(1/r).
 
 from __future__ import annotations
 
-from corpus_builder.dedup.config import PRESETS
+from corpus_builder.config.dedup import PRESETS
 
 
 def candidate_probability(jaccard: float, bands: int, rows: int) -> float:

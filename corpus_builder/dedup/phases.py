@@ -44,8 +44,9 @@ import pyarrow.parquet as pq
 from datatrove.io import DataFolder, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
+from corpus_builder.config.dedup import MAX_SOURCE_RANKS, DedupConfig
+from corpus_builder.contracts.errors import RunFailedError
 from corpus_builder.dedup import components as cc
-from corpus_builder.dedup.config import MAX_SOURCE_RANKS, DedupConfig
 from corpus_builder.dedup.hashing import (
     DOMAIN_EXACT,
     DOMAIN_URL,
@@ -119,7 +120,7 @@ RESOLVE_SCHEMA = pa.schema(
 )
 
 
-class DedupError(RuntimeError):
+class DedupError(RunFailedError):
     """A dedup run cannot go on (limits exceeded, incompatible index, no convergence)."""
 
 

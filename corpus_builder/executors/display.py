@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 
-from corpus_builder.executors.progress import summed
+from corpus_builder.contracts.progress import summed
 
 _TTY_REFRESH_S = 0.5
 _LOG_EVERY_S = 30.0

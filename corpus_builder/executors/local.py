@@ -24,8 +24,8 @@ from datatrove.io import DataFolder
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.stats import PipelineStats
 
+from corpus_builder.contracts.progress import progress
 from corpus_builder.executors.display import ProgressDisplay
-from corpus_builder.executors.progress import progress
 from corpus_builder.executors.task import run_task
 from corpus_builder.writers.atomic import atomic_open
 

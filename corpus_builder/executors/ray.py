@@ -24,6 +24,7 @@ from typing import Any
 from datatrove.executor.base import DistributedEnvVars, PipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 
+from corpus_builder.contracts.errors import BadInputError
 from corpus_builder.executors.local import RunResult, merge_stats
 from corpus_builder.executors.task import run_task
 
@@ -40,7 +41,7 @@ class RaySettings:
     retry_exceptions: bool = True
 
 
-class RayResourceError(RuntimeError):
+class RayResourceError(BadInputError):
     pass
 
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from datatrove.io import DataFolder
 
 from corpus_builder import __version__
-from corpus_builder.mixture.config import MixtureConfig
+from corpus_builder.config.mixture import MixtureConfig
 from corpus_builder.writers.atomic import sha256_and_size
 
 MANIFEST_VERSION = "1"

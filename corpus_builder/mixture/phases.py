@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 import xxhash
 from datatrove.pipeline.base import PipelineStep
 
-from corpus_builder.mixture.config import MixtureConfig
+from corpus_builder.config.mixture import MixtureConfig
 from corpus_builder.mixture.manifest import build_mixture_manifest
 from corpus_builder.mixture.plan import SubsetPlan, needs_sampling, plan_subset
 from corpus_builder.phases.base import Phase, RunContext

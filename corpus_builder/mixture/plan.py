@@ -16,7 +16,7 @@ from fractions import Fraction
 import pyarrow.parquet as pq
 from datatrove.io import get_datafolder
 
-from corpus_builder.mixture.config import MixtureConfig, SubsetConfig
+from corpus_builder.config.mixture import MixtureConfig, SubsetConfig
 
 
 class NoTokenCounts(ValueError):

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from corpus_builder.config.yaml_file import load_yaml_file
+from corpus_builder.contracts.yaml_file import load_yaml_file
 from corpus_builder.quality import code as _code
 from corpus_builder.quality import fineweb2 as _fineweb2
 from corpus_builder.quality import hojichar as _hojichar

@@ -17,11 +17,13 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from corpus_builder.contracts.errors import BadInputError
+
 UNKNOWN_LANG = "und"
 DEDUP_STAGE_ORDER = ("dedup.exact", "dedup.url", "dedup.near")
 
 
-class ReportError(Exception):
+class ReportError(BadInputError):
     """The directory is not a run's output; the message says why."""
 
 

@@ -20,7 +20,7 @@ import re
 import resource
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -341,7 +341,7 @@ def run_sample(
 ) -> tuple[float, float, int]:
     """Run the pipeline on the first `sample` records of the first `files` input files of each
     source into `output`; (wall seconds, CPU seconds, peak RSS bytes)."""
-    from corpus_builder.run import RunOptions, _run, apply_options, resolve_paths, run_pipeline
+    from corpus_builder.run import RunOptions, run_pipeline
     from corpus_builder.sources.tasks import build_tasks
 
     config = load_config(pipeline)
@@ -349,27 +349,12 @@ def run_sample(
     t0, c0 = time.perf_counter(), _cpu_seconds()
     options = RunOptions(inputs=inputs, output=output, workers=workers, limit=sample, executor="local")
     if len(config.sources) == 1:
+        # One source: its first `files` inputs by name, the same files a full run starts with.
         tasks = build_tasks(config, base_dir, inputs)
-        options = RunOptions(
-            inputs=[t.path for t in tasks[:files]],
-            output=output,
-            workers=workers,
-            limit=sample,
-            executor="local",
-        )
-        run_pipeline(pipeline, options)
+        options = replace(options, inputs=[t.path for t in tasks[:files]])
     else:
-        per_source = max(1, files // len(config.sources))
-        config = resolve_paths(apply_options(config, options), base_dir)
-        config = config.model_copy(
-            update={
-                "sources": [
-                    s.model_copy(update={"max_files": min(s.max_files or per_source, per_source)})
-                    for s in config.sources
-                ]
-            }
-        )
-        _run(config, base_dir, options)
+        options = replace(options, max_files=max(1, files // len(config.sources)))
+    run_pipeline(pipeline, options)
     return time.perf_counter() - t0, _cpu_seconds() - c0, _rss_bytes()
 
 

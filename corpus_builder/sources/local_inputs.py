@@ -16,6 +16,8 @@ import logging
 import os
 import stat
 
+from corpus_builder.contracts.errors import BadInputError
+
 logger = logging.getLogger(__name__)
 
 _FILE_KINDS = {
@@ -27,7 +29,7 @@ _FILE_KINDS = {
 }
 
 
-class InputFileError(FileNotFoundError):
+class InputFileError(BadInputError, FileNotFoundError):
     """A local input that cannot be used as a file to read: missing, a directory, a device, a FIFO."""
 
 

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from corpus_builder.contracts.errors import BadInputError
 from corpus_builder.sources.local_inputs import InputFileError, expand_local, file_identity
 
 __all__ = ["RemoteInputError", "open_input", "read_path_list", "expand_inputs"]
@@ -39,7 +40,7 @@ _MAX_SLEEP_S = 60.0
 _T = TypeVar("_T")
 
 
-class RemoteInputError(OSError):
+class RemoteInputError(BadInputError, OSError):
     """Opening or reading an input failed after all retries (or failed in a way retries cannot fix)."""
 
 

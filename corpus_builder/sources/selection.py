@@ -13,14 +13,15 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from corpus_builder.config.models import PipelineConfig
+from corpus_builder.config.pipeline import PipelineConfig
 from corpus_builder.config.sources import SourceConfig
+from corpus_builder.contracts.errors import BadInputError
 from corpus_builder.sources.remote import expand_inputs
 
 _SELECTOR = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?$")
 
 
-class SourceError(Exception):
+class InputSelectionError(BadInputError):
     """Inputs that cannot be used; the message names the source and the reason."""
 
 
@@ -50,22 +51,22 @@ def inputs_by_source(config: PipelineConfig, inputs: Sequence[str] | None) -> di
             named = False
         if not named:
             if len(config.sources) > 1:
-                raise SourceError(
+                raise InputSelectionError(
                     f"--input {value!r} names no source, and the pipeline has {len(config.sources)}: "
                     f"give --input NAME=GLOB with NAME one of {_known(config)}"
                 )
             chosen.setdefault(0, []).append(value)
             continue
         if not pattern:
-            raise SourceError(f"--input {value!r}: no file or glob after '='")
+            raise InputSelectionError(f"--input {value!r}: no file or glob after '='")
         indices = _matching(config, selector)
         if not indices:
-            raise SourceError(
+            raise InputSelectionError(
                 f"--input {value!r}: no source named {selector!r} in the pipeline; its sources are "
                 f"{_known(config)} (a file name with '=' in it can be written ./{value})"
             )
         if len(indices) > 1:
-            raise SourceError(
+            raise InputSelectionError(
                 f"--input {value!r}: {len(indices)} sources are named {selector!r}; "
                 f"write NAME/LANG, one of {_known(config)}"
             )
@@ -108,7 +109,7 @@ def absent_sources(
 
 def check_sources(config: PipelineConfig, base_dir: str, overrides: dict[int, list[str]]) -> list[int]:
     """Indices of the sources a run skips (optional, files absent, no --input for them); raises
-    SourceError naming every required source whose files are absent."""
+    InputSelectionError naming every required source whose files are absent."""
     absent = absent_sources(config, base_dir, overrides)
     required = [i for i in absent if not config.sources[i].optional or i in overrides]
     if required:
@@ -118,9 +119,9 @@ def check_sources(config: PipelineConfig, base_dir: str, overrides: dict[int, li
             if len(config.sources) > 1
             else "name the files with --input"
         )
-        raise SourceError("\n".join([*lines, hint]))
+        raise InputSelectionError("\n".join([*lines, hint]))
     if len(absent) == len(config.sources):
-        raise SourceError(
+        raise InputSelectionError(
             "no source has input files (every one is optional and absent): "
             + "; ".join(f"source {_selector(config.sources[i])}: {why}" for i, why in absent.items())
         )

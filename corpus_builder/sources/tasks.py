@@ -10,12 +10,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus_builder.config.models import PipelineConfig
 from corpus_builder.config.paths import project_root
+from corpus_builder.config.pipeline import PipelineConfig
 from corpus_builder.config.sources import CommonCrawlSource, SourceConfig
-from corpus_builder.config.yaml_file import YamlFileError, load_yaml_file
+from corpus_builder.contracts.yaml_file import YamlFileError, load_yaml_file
 from corpus_builder.sources.remote import expand_inputs, read_path_list
-from corpus_builder.sources.selection import SourceError, check_sources, inputs_by_source
+from corpus_builder.sources.selection import InputSelectionError, check_sources, inputs_by_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +43,12 @@ def _snapshot_entry(source: CommonCrawlSource, base_dir: str) -> dict:
     try:
         manifest = load_yaml_file(manifest_path) or {}
     except YamlFileError as exc:
-        raise SourceError(f"source {source.name}: cannot read manifest: {exc}") from None
+        raise InputSelectionError(f"source {source.name}: cannot read manifest: {exc}") from None
     entry = (manifest.get("snapshots") or {}).get(source.snapshot)
     if not entry:
-        raise SourceError(f"source {source.name}: snapshot {source.snapshot} is not in {manifest_path}")
+        raise InputSelectionError(
+            f"source {source.name}: snapshot {source.snapshot} is not in {manifest_path}"
+        )
     return entry
 
 
@@ -65,7 +67,7 @@ def source_paths(source: SourceConfig, base_dir: str, override: list[str] | None
         try:
             paths = read_path_list(path_list, base_url=base_url)
         except OSError as exc:  # RemoteInputError, 403/404 from the server, a missing local list
-            raise SourceError(
+            raise InputSelectionError(
                 f"source {source.name}: cannot read the path list {path_list}: {exc}; "
                 "to run on WARC files you have, name them with --input (globs work)"
             ) from None
@@ -73,7 +75,7 @@ def source_paths(source: SourceConfig, base_dir: str, override: list[str] | None
         # a cap on the snapshot's/YAML's list; files named with --input are all used
         paths = paths[: source.max_files]
     if not paths:
-        raise SourceError(f"source {source.name}: no input files")
+        raise InputSelectionError(f"source {source.name}: no input files")
     return paths
 
 

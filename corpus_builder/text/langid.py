@@ -11,10 +11,12 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
+from corpus_builder.contracts.errors import BadInputError
+
 _LABEL_PREFIX = "__label__"
 
 
-class LanguageModelError(RuntimeError):
+class LanguageModelError(BadInputError):
     pass
 
 

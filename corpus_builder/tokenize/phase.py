@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datatrove.pipeline.base import PipelineStep
 
+from corpus_builder.config.tokenize import TokenizeConfig
 from corpus_builder.phases.base import Phase, RunContext
-from corpus_builder.tokenize.config import TokenizeConfig
 from corpus_builder.tokenize.tokenizer import Tokenizer, train_tokenizer
 from corpus_builder.writers.atomic import atomic_open
 

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import xxhash
 from datatrove.io import DataFolder, get_datafolder
 
-from corpus_builder.tokenize.config import TokenizeConfig
+from corpus_builder.config.tokenize import TokenizeConfig
 
 _MODEL_TYPES = {1: "unigram", 2: "bpe", 3: "word", 4: "char"}
 

@@ -18,9 +18,9 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import DataFolder, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
-from corpus_builder.config.models import OutputConfig
-from corpus_builder.executors.progress import progress
-from corpus_builder.pipeline.document import DROP_REASON, DROP_STAGE, READ_ERROR
+from corpus_builder.config.pipeline import OutputConfig
+from corpus_builder.contracts.document import DROP_REASON, DROP_STAGE, READ_ERROR
+from corpus_builder.contracts.progress import progress
 from corpus_builder.writers.atomic import IN_PROGRESS_SUFFIX, atomic_open
 from corpus_builder.writers.schema import DOCUMENT_SCHEMA, ERROR_SCHEMA, EXCLUDED_SCHEMA
 

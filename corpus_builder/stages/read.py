@@ -12,8 +12,8 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.config.sources import SourceConfig
-from corpus_builder.executors.progress import progress
-from corpus_builder.pipeline.document import LANG_FIXED, PAYLOAD, READ_ERROR, mark_dropped
+from corpus_builder.contracts.document import LANG_FIXED, PAYLOAD, READ_ERROR, mark_dropped
+from corpus_builder.contracts.progress import progress
 from corpus_builder.sources import dolma, kaken, pdf, stack, wikipedia
 from corpus_builder.sources.documents import SourceDocument, SourceError
 from corpus_builder.sources.remote import open_input

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.pipeline.step import DocumentStep
-from corpus_builder.quality.config import EnglishQualityStage
+from corpus_builder.config.stages import EnglishQualityStage
 from corpus_builder.quality.english import EnglishFilters
+from corpus_builder.stages.base import DocumentStep
 
 
 class EnglishQualityFilter(DocumentStep):

@@ -9,7 +9,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.stats import Stats
 
-from corpus_builder.pipeline.document import is_dropped, mark_dropped
+from corpus_builder.contracts.document import is_dropped, mark_dropped
 
 
 class DocumentStep(PipelineStep):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.config.models import ExtractStage
-from corpus_builder.pipeline.document import HTML
-from corpus_builder.pipeline.step import DocumentStep
+from corpus_builder.config.stages import ExtractStage
+from corpus_builder.contracts.document import HTML
+from corpus_builder.stages.base import DocumentStep
 from corpus_builder.text.extract import (
     ExtractionFailed,
     ExtractionTimeout,

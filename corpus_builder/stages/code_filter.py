@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.pipeline.step import DocumentStep
+from corpus_builder.config.stages import CodeFilterStage
 from corpus_builder.quality.code_rules import DEFAULT_EXTENSIONS, DEFAULT_LICENSES, CodeMetadataRules
-from corpus_builder.quality.config import CodeFilterStage
 from corpus_builder.quality.rules import load_preset, resolve_preset
+from corpus_builder.stages.base import DocumentStep
 
 
 class CodeFilter(DocumentStep):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from datatrove.data import Document
 
-from corpus_builder.pipeline.step import DocumentStep
-from corpus_builder.quality.config import UrlFilterStage
+from corpus_builder.config.stages import UrlFilterStage
 from corpus_builder.quality.urls import build_url_rules
+from corpus_builder.stages.base import DocumentStep
 
 
 class UrlFilter(DocumentStep):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from corpus_builder.config.base import StrictModel
+from corpus_builder.contracts.strict_model import StrictModel
 
 SUBSET_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 

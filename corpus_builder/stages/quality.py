@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.pipeline.step import DocumentStep
-from corpus_builder.quality.config import QualityStage
+from corpus_builder.config.stages import QualityStage
 from corpus_builder.quality.rules import load_preset, resolve_option_paths, resolve_preset
+from corpus_builder.stages.base import DocumentStep
 
 
 class QualityFilter(DocumentStep):

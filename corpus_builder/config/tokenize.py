@@ -1,5 +1,5 @@
 """Pydantic models of the `tokenize:` section (the lead adds `tokenize: TokenizeConfig | None` to
-PipelineConfig). Same conventions as `corpus_builder.config.models`: unknown keys are errors, every
+PipelineConfig). Same conventions as `corpus_builder.config.pipeline`: unknown keys are errors, every
 default says where it comes from.
 
 ```yaml
@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from corpus_builder.config.base import StrictModel
+from corpus_builder.contracts.strict_model import StrictModel
 
 
 class TrainTokenizerConfig(StrictModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.config.models import PredetectStage
-from corpus_builder.pipeline.document import PAYLOAD
-from corpus_builder.pipeline.step import DocumentStep
+from corpus_builder.config.stages import PredetectStage
+from corpus_builder.contracts.document import PAYLOAD
+from corpus_builder.stages.base import DocumentStep
 from corpus_builder.text.predetect import PredetectSettings, japanese_signal
 
 NOT_JAPANESE = "no_japanese_signal"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.config.models import DecodeStage
-from corpus_builder.pipeline.document import HTML, PAYLOAD
-from corpus_builder.pipeline.step import DocumentStep
+from corpus_builder.config.stages import DecodeStage
+from corpus_builder.contracts.document import HTML, PAYLOAD
+from corpus_builder.stages.base import DocumentStep
 from corpus_builder.text.decode import decode_html
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/xml", "application/xml"}

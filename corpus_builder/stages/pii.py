@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.pipeline.step import DocumentStep
-from corpus_builder.quality.config import PiiStage
+from corpus_builder.config.stages import PiiStage
+from corpus_builder.stages.base import DocumentStep
 from corpus_builder.text.pii import PiiMasker
 
 

@@ -16,13 +16,15 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from corpus_builder.contracts.errors import BadInputError
+
 #: Nodes the loaded value may have once every alias is expanded. The largest file shipped with the
 #: project (a quality preset) has under 400 nodes; 1,000,000 leaves room for large generated
 #: configs while a 9-level billion-laughs (10^9 nodes) is refused after measuring ~100 nodes.
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class YamlFileError(ValueError):
+class YamlFileError(BadInputError, ValueError):
     """The file is not usable YAML; the message is one line, starting with `path[:line[:column]]`."""
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from datatrove.data import Document
 
-from corpus_builder.pipeline.step import DocumentStep
+from corpus_builder.config.stages import CleanStage
 from corpus_builder.quality.clean import DEFAULT_FOOTER_KEYWORDS, trim_footer
-from corpus_builder.quality.config import CleanStage
 from corpus_builder.quality.modifiers import MODIFIERS
+from corpus_builder.stages.base import DocumentStep
 
 
 class LineCleaner(DocumentStep):

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from corpus_builder.config.base import StrictModel
+from corpus_builder.contracts.strict_model import StrictModel
 
 #: Named MinHash settings: (ngram, bands, rows).
 PRESETS: dict[str, tuple[int, int, int]] = {

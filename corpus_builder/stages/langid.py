@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from corpus_builder.config.models import LangIdStage
-from corpus_builder.pipeline.document import LANG_FIXED
-from corpus_builder.pipeline.step import DocumentStep
+from corpus_builder.config.stages import LangIdStage
+from corpus_builder.contracts.document import LANG_FIXED
+from corpus_builder.stages.base import DocumentStep
 from corpus_builder.text.langid import LanguageIdentifier
 
 OTHER = "other"
