@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from corpus_builder.contracts import outputs
 from corpus_builder.contracts.errors import BadInputError
 from corpus_builder.writers.schema import as_dict
 
@@ -28,11 +29,12 @@ def _files(path: str) -> list[Path]:
         return [target]
     if not target.is_dir():
         raise InspectError(f"{path}: no such file or directory")
-    # Folders named _x or work hold a phase's intermediate files, not corpus output.
+    # _logs/ and dedup's scratch folder hold a phase's intermediate files, not corpus output.
+    scratch = outputs.DEDUP_WORK.rsplit("/", 1)[1]
     files = sorted(
         p
         for p in target.rglob("*.parquet")
-        if not any(part.startswith("_") or part == "work" for part in p.relative_to(target).parts)
+        if not any(part.startswith("_") or part == scratch for part in p.relative_to(target).parts)
     )
     if not files:
         raise InspectError(f"{path}: no Parquet files")
@@ -62,9 +64,9 @@ def describe(path: str, sample_rows: int = 3) -> str:
         folder = relative[0] if len(relative) > 1 else file.stem
         if folder == "dedup" and len(relative) > 2:
             folder = "/".join(relative[:2])  # dedup/clusters, dedup/index
-        elif folder == "excluded" and file.name.startswith("dedup-"):
+        elif folder == outputs.EXCLUDED and file.name.startswith("dedup-"):
             folder = "excluded (dedup)"
-        elif folder == "documents":
+        elif folder == outputs.DOCUMENTS:
             folder = (pq.read_schema(file).metadata or {}).get(b"corpus_builder.table", b"documents").decode()
         by_table.setdefault(folder, []).append(file)
     for table, table_files in sorted(by_table.items()):

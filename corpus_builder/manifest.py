@@ -15,11 +15,10 @@ import pyarrow.parquet as pq
 from datatrove.io import DataFolder
 
 from corpus_builder import __version__
+from corpus_builder.contracts import outputs
 from corpus_builder.sources.tasks import InputTask
 from corpus_builder.writers.atomic import IN_PROGRESS_SUFFIX, atomic_open, sha256_and_size
 from corpus_builder.writers.schema import SCHEMA_VERSION
-
-MANIFEST_NAME = "manifest.json"
 
 
 def _nested() -> defaultdict:
@@ -61,17 +60,17 @@ def summarise_counts(task_counts: list[dict[str, Any]]) -> dict[str, Any]:
 def _phase_of(counts_path: str) -> str:
     """`counts/00003.json` belongs to the document phase; `counts/dedup-ja-00003.json` to dedup."""
     stem = counts_path.rsplit("/", 1)[-1].removesuffix(".json")
-    return stem.split("-", 1)[0] if "-" in stem else "documents"
+    return stem.split("-", 1)[0] if "-" in stem else outputs.DOCUMENTS_PHASE
 
 
 def _output_files(folder: DataFolder) -> list[dict[str, Any]]:
     """Every file the run produced, except logs and the manifest itself, with its checksum."""
-    outputs = []
+    files = []
     for path in sorted(folder.find("", withdirs=False)):
         relative = path.removeprefix(folder.path).lstrip("/") if path.startswith(folder.path) else path
         if (
-            relative.startswith("_logs/")
-            or relative == MANIFEST_NAME
+            relative.startswith(outputs.LOGS + "/")
+            or relative == outputs.MANIFEST
             or relative.endswith(IN_PROGRESS_SUFFIX)
         ):
             continue
@@ -80,8 +79,8 @@ def _output_files(folder: DataFolder) -> list[dict[str, Any]]:
         if relative.endswith(".parquet"):
             with folder.open(relative, "rb") as f:
                 entry["rows"] = pq.ParquetFile(f).metadata.num_rows
-        outputs.append(entry)
-    return outputs
+        files.append(entry)
+    return files
 
 
 def build_manifest(
@@ -95,12 +94,12 @@ def build_manifest(
     sha256 to its `inputs` entry; the mtime is left out, as it is not a function of the bytes."""
     fingerprints = fingerprints or {}
     by_phase: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for path in sorted(folder.list_files("counts")):
+    for path in sorted(folder.list_files(outputs.COUNTS)):
         if path.endswith(".json"):
             with folder.open(path, "rb") as f:
                 by_phase[_phase_of(path)].append(orjson.loads(f.read()))
-    outputs = _output_files(folder)
-    rows = {o["path"]: o.get("rows") for o in outputs}
+    files = _output_files(folder)
+    rows = {o["path"]: o.get("rows") for o in files}
     for summaries in by_phase.values():
         for summary in summaries:
             for path, count in summary["files"].items():
@@ -114,9 +113,9 @@ def build_manifest(
         "config_sha256": config_sha256,
         "config": config,
         "inputs": [_input_entry(t, fingerprints.get(t.label)) for t in tasks],
-        "totals": summarise_counts(by_phase.pop("documents", [])),
+        "totals": summarise_counts(by_phase.pop(outputs.DOCUMENTS_PHASE, [])),
         "phase_totals": {phase: summarise_counts(s) for phase, s in sorted(by_phase.items())},
-        "outputs": outputs,
+        "outputs": files,
     }
 
 
@@ -129,5 +128,5 @@ def _input_entry(task: InputTask, fingerprint: dict[str, Any] | None) -> dict[st
 
 def write_manifest(folder: DataFolder, manifest: dict[str, Any]) -> None:
     data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
-    with atomic_open(folder, MANIFEST_NAME) as f:
+    with atomic_open(folder, outputs.MANIFEST) as f:
         f.write(data)

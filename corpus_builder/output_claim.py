@@ -29,12 +29,11 @@ from typing import Any
 import orjson
 from datatrove.io import get_datafolder
 
+from corpus_builder.contracts import outputs
 from corpus_builder.contracts.errors import BadInputError
 from corpus_builder.sources.tasks import InputTask
 from corpus_builder.writers.atomic import atomic_open
 
-RUN_IDENTITY = "_logs/run_identity.json"
-RUN_LOCK = "_logs/run.lock"
 #: Bytes hashed from each end of a local input (see the module docstring for why not all of it).
 FINGERPRINT_SAMPLE_BYTES = 1 << 20
 
@@ -80,10 +79,10 @@ def claim_output(output_dir: str, config_sha256: str, inputs: dict[str, dict[str
     Raises OutputClaimError naming the changed input or the different configuration; the identity file
     is written with write-then-rename, so a full disk or a kill never leaves an empty one behind."""
     folder = get_datafolder(output_dir)
-    folder.makedirs("_logs", exist_ok=True)
+    folder.makedirs(outputs.LOGS, exist_ok=True)
     previous: dict[str, Any] | None = None
-    if folder.exists(RUN_IDENTITY):
-        with folder.open(RUN_IDENTITY, "rb") as f:
+    if folder.exists(outputs.RUN_IDENTITY):
+        with folder.open(outputs.RUN_IDENTITY, "rb") as f:
             try:
                 previous = orjson.loads(f.read())
             except orjson.JSONDecodeError:
@@ -108,7 +107,7 @@ def claim_output(output_dir: str, config_sha256: str, inputs: dict[str, dict[str
                     )
             return
     identity = {"config_sha256": config_sha256, "inputs": inputs}
-    with atomic_open(folder, RUN_IDENTITY) as f:
+    with atomic_open(folder, outputs.RUN_IDENTITY) as f:
         f.write(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
 
 
@@ -132,8 +131,8 @@ def output_lock(output_dir: str) -> Iterator[None]:
     if "://" in output_dir:
         yield
         return
-    os.makedirs(os.path.join(output_dir, "_logs"), exist_ok=True)
-    path = os.path.join(output_dir, RUN_LOCK)
+    os.makedirs(os.path.join(output_dir, outputs.LOGS), exist_ok=True)
+    path = os.path.join(output_dir, outputs.RUN_LOCK)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:

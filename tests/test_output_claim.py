@@ -17,10 +17,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from corpus_builder.contracts.outputs import RUN_IDENTITY, RUN_LOCK
 from corpus_builder.output_claim import (
     FINGERPRINT_SAMPLE_BYTES,
-    RUN_IDENTITY,
-    RUN_LOCK,
     OutputClaimError,
     claim_output,
     input_fingerprint,

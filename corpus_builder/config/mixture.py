@@ -80,8 +80,6 @@ class MixtureConfig(StrictModel):
         default=500_000_000, gt=0, description="Tokens per partition when `partitions` is not given."
     )
     include_text: bool = Field(default=False, description="Carry the `text` column into the shards.")
-    input: str = Field(default="tokenized", pattern=r"^[A-Za-z0-9_.-]+$", description="Tokenized folder.")
-    output: str = Field(default="mixture", pattern=r"^[A-Za-z0-9_.-]+$", description="Mixture folder.")
     keep_intermediate: bool = Field(
         default=False, description="Keep `_partitions/` after the shards are written (debugging)."
     )

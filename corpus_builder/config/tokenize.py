@@ -113,7 +113,6 @@ class TokenizeConfig(StrictModel):
         description="zstd/gzip level. 1: bench/tokenization.py measured zstd-3 at +52% over raw encoding and "
         "zstd-1 at +5% (2 threads, LLM-jp tokenizer, Japanese Wikipedia).",
     )
-    output: str = Field(default="tokenized", pattern=r"^[A-Za-z0-9_.-]+$", description="Output folder.")
     train: TrainTokenizerConfig | None = None
 
     @model_validator(mode="after")

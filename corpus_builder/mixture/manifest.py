@@ -14,6 +14,7 @@ from datatrove.io import DataFolder
 
 from corpus_builder import __version__
 from corpus_builder.config.mixture import MixtureConfig
+from corpus_builder.contracts import outputs
 from corpus_builder.writers.atomic import sha256_and_size
 
 MANIFEST_VERSION = "1"
@@ -22,12 +23,12 @@ MANIFEST_VERSION = "1"
 def build_mixture_manifest(
     config: MixtureConfig, folder: DataFolder, plan: dict[str, Any], layout: list[dict]
 ) -> dict[str, Any]:
-    """The manifest of the shards that the shuffle phase wrote under `config.output` as `layout` says."""
+    """The manifest of the shards that the shuffle phase wrote under `mixture/` as `layout` says."""
     shards = []
     seen: dict[str, dict[str, int]] = defaultdict(lambda: {"documents": 0, "tokens": 0})
     for entry in layout:
         for n in range(entry["first_shard"], entry["first_shard"] + entry["shards"]):
-            path = "/".join([config.output, "shards", f"{n:06d}.parquet"])
+            path = f"{outputs.MIXTURE_SHARDS}/{n:06d}.parquet"
             sha, size = sha256_and_size(folder, path)
             with folder.open(path, "rb") as f:
                 table = pq.read_table(f, columns=["source", "lang", "token_count"])
@@ -81,7 +82,7 @@ def build_mixture_manifest(
         return out
 
     tokenizer = None
-    info_path = f"{config.input}/tokenizer.json"
+    info_path = outputs.TOKENIZER_INFO
     if folder.exists(info_path):
         import orjson
 

@@ -35,6 +35,7 @@ import xxhash
 from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.config.mixture import MixtureConfig
+from corpus_builder.contracts import outputs
 from corpus_builder.mixture.manifest import build_mixture_manifest
 from corpus_builder.mixture.plan import SubsetPlan, needs_sampling, plan_subset
 from corpus_builder.phases.base import Phase, RunContext
@@ -118,14 +119,14 @@ class _MixturePhase(Phase):
         self._inputs: list[str] | None = None
 
     def path(self, *parts: str) -> str:
-        return "/".join([self.config.output, *parts])
+        return "/".join([outputs.MIXTURE, *parts])
 
     def inputs(self) -> list[str]:
         if self._inputs is None:
             folder = self.ctx.folder()
             found = (
-                folder.list_files(self.config.input, glob_pattern="*/*.parquet")
-                if folder.exists(self.config.input)
+                folder.list_files(outputs.TOKENIZED, glob_pattern="*/*.parquet")
+                if folder.exists(outputs.TOKENIZED)
                 else []
             )
             self._inputs = sorted(p for p in found if p.count("/") == 2)
@@ -395,7 +396,7 @@ class MixtureShufflePhase(_MixturePhase):
 
 
 def build_mixture_phases(config: Any, ctx: RunContext) -> list[Phase]:
-    """The mixture phases for a run whose tokenized documents are in `<output>/<mixture.input>/`.
+    """The mixture phases for a run whose tokenized documents are in `<output>/tokenized/`.
     `config` is a MixtureConfig or a PipelineConfig carrying one as `.mixture`."""
     mixture = config if isinstance(config, MixtureConfig) else getattr(config, "mixture", None)
     if not isinstance(mixture, MixtureConfig):

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from datatrove.io import get_datafolder
 
 from corpus_builder.config.mixture import MixtureConfig, SubsetConfig
+from corpus_builder.contracts import outputs
 
 
 class NoTokenCounts(ValueError):
@@ -70,13 +71,13 @@ def needs_sampling(subset: SubsetConfig) -> bool:
     return subset.target_tokens is not None or (subset.epochs is not None and subset.epochs % 1 != 0)
 
 
-def measure_tokenized(output_dir: str, folder_name: str = "tokenized") -> dict[str, tuple[int, int]]:
+def measure_tokenized(output_dir: str) -> dict[str, tuple[int, int]]:
     """subset → (documents, tokens) from `<output_dir>/<folder>/<lang>/*.parquet`."""
     folder = get_datafolder(output_dir)
     counts: dict[str, list[int]] = {}
-    if not folder.exists(folder_name):
+    if not folder.exists(outputs.TOKENIZED):
         return {}
-    for path in sorted(folder.list_files(folder_name, glob_pattern="*/*.parquet")):
+    for path in sorted(folder.list_files(outputs.TOKENIZED, glob_pattern="*/*.parquet")):
         with folder.open(path, "rb") as f:
             table = pq.read_table(f, columns=["source", "lang", "token_count"])
         grouped = table.group_by(["source", "lang"]).aggregate(
@@ -193,9 +194,9 @@ def plan_table(
     echo: bool = False,
 ) -> PlanTable:
     """The mixture table. Counts: `counts` if given (subset → (documents, tokens)), else measured from
-    `<output_dir>/<mixture.input>/` when that exists, else the `tokens:` given in the config."""
+    `<output_dir>/tokenized/` when that exists, else the `tokens:` given in the config."""
     if counts is None and output_dir is not None:
-        counts = measure_tokenized(output_dir, mixture.input) or None
+        counts = measure_tokenized(output_dir) or None
     table = PlanTable(build_plan(mixture, counts))
     if echo:
         print(table.render())

@@ -21,12 +21,10 @@ import pyarrow.parquet as pq
 from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.config.tokenize import TokenizeConfig
+from corpus_builder.contracts import outputs
 from corpus_builder.phases.base import Phase, RunContext
 from corpus_builder.tokenize.tokenizer import Tokenizer, train_tokenizer
 from corpus_builder.writers.atomic import atomic_open
-
-TRAINED_MODEL = "tokenizer/tokenizer.model"
-TOKENIZER_INFO = "tokenizer.json"  # inside the tokenize output folder
 
 
 def _tokenize_config(config: Any) -> TokenizeConfig:
@@ -40,7 +38,11 @@ def _tokenize_config(config: Any) -> TokenizeConfig:
 
 
 def model_location(config: TokenizeConfig, ctx: RunContext) -> str:
-    return config.model if config.model is not None else f"{ctx.output_dir.rstrip('/')}/{TRAINED_MODEL}"
+    return (
+        config.model
+        if config.model is not None
+        else f"{ctx.output_dir.rstrip('/')}/{outputs.TRAINED_TOKENIZER}"
+    )
 
 
 def document_files(ctx: RunContext, documents_folder: str) -> list[str]:
@@ -110,7 +112,7 @@ class TokenizePhase(Phase):
 
     def output_path(self, input_path: str) -> str:
         _, lang, name = input_path.split("/")
-        return f"{self.config.output}/{lang}/{name}"
+        return f"{outputs.TOKENIZED}/{lang}/{name}"
 
     def num_tasks(self) -> int:
         return len(self.inputs())
@@ -121,8 +123,8 @@ class TokenizePhase(Phase):
 
     def finish(self) -> list[Phase]:
         folder = self.ctx.folder()
-        folder.makedirs(self.config.output, exist_ok=True)
-        with atomic_open(folder, f"{self.config.output}/{TOKENIZER_INFO}") as f:
+        folder.makedirs(outputs.TOKENIZED, exist_ok=True)
+        with atomic_open(folder, outputs.TOKENIZER_INFO) as f:
             f.write(
                 orjson.dumps(self.tokenizer.info.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
             )

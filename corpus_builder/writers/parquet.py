@@ -19,6 +19,7 @@ from datatrove.io import DataFolder, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.config.pipeline import OutputConfig
+from corpus_builder.contracts import outputs
 from corpus_builder.contracts.document import DROP_REASON, DROP_STAGE, READ_ERROR
 from corpus_builder.contracts.progress import progress
 from corpus_builder.writers.atomic import IN_PROGRESS_SUFFIX, atomic_open
@@ -27,7 +28,7 @@ from corpus_builder.writers.schema import DOCUMENT_SCHEMA, ERROR_SCHEMA, EXCLUDE
 
 def task_file(table: str, rank: int, lang: str | None = None) -> str:
     name = f"{rank:05d}.parquet"
-    return f"documents/{lang}/{name}" if table == "documents" else f"{table}/{name}"
+    return f"{outputs.DOCUMENTS}/{lang}/{name}" if table == outputs.DOCUMENTS else f"{table}/{name}"
 
 
 class _TableWriter:
@@ -125,7 +126,7 @@ class CorpusParquetWriter(PipelineStep):
             source = meta["source"]
             if READ_ERROR in meta:
                 counts[f"errors|{source}"] += 1
-                table("errors", ERROR_SCHEMA).append(
+                table(outputs.ERRORS, ERROR_SCHEMA).append(
                     {
                         "source": source,
                         "warc_path": meta["warc_path"],
@@ -155,7 +156,7 @@ class CorpusParquetWriter(PipelineStep):
                     "quality_signals": _signals(doc),
                     "extra": _extra(doc),
                 }
-                table("excluded", EXCLUDED_SCHEMA).append(row)
+                table(outputs.EXCLUDED, EXCLUDED_SCHEMA).append(row)
             else:
                 lang = meta["lang"]
                 counts[f"kept|{source}|{lang}"] += 1
@@ -172,7 +173,7 @@ class CorpusParquetWriter(PipelineStep):
                     "quality_signals": _signals(doc),
                     "extra": _extra(doc),
                 }
-                table("documents", DOCUMENT_SCHEMA, lang).append(row)
+                table(outputs.DOCUMENTS, DOCUMENT_SCHEMA, lang).append(row)
             yield doc
 
         for writer in tables.values():
@@ -183,6 +184,6 @@ class CorpusParquetWriter(PipelineStep):
             "chars": dict(sorted(chars.items())),
             "files": {path: writer.count for path, writer in sorted(tables.items())},
         }
-        with atomic_open(folder, f"counts/{rank:05d}.json") as f:
+        with atomic_open(folder, f"{outputs.COUNTS}/{rank:05d}.json") as f:
             f.write(orjson.dumps(summary, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
         progress.flush()
