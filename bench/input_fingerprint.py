@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import time
 
-from corpus_builder.output_claim import input_fingerprint
+from corpus_builder.run.output_claim import input_fingerprint
 
 _CHUNK = 1 << 20
 

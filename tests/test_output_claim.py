@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_builder.contracts.outputs import RUN_IDENTITY, RUN_LOCK
-from corpus_builder.output_claim import (
+from corpus_builder.run.output_claim import (
     FINGERPRINT_SAMPLE_BYTES,
     OutputClaimError,
     claim_output,
@@ -161,7 +161,7 @@ def test_two_runs_at_once_the_second_is_refused_or_finds_all_done(
 def test_a_killed_holder_releases_the_lock(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code = (
-        "import sys, time\nfrom corpus_builder.output_claim import output_lock\n"
+        "import sys, time\nfrom corpus_builder.run.output_claim import output_lock\n"
         f"with output_lock({str(out)!r}):\n    print('held', flush=True)\n    time.sleep(600)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

@@ -118,7 +118,7 @@ def test_the_output_schema_version_is_part_of_the_run_identity(
 ) -> None:
     """An output written with other columns is refused, not resumed into a folder of mixed schemas."""
     from corpus_builder.config.loader import load_config
-    from corpus_builder.run import identity
+    from corpus_builder.run.pipeline import identity
     from corpus_builder.sources.tasks import build_tasks
     from corpus_builder.writers import schema
 

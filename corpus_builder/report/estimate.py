@@ -366,13 +366,10 @@ def estimate(
     workers: int | None = None,
     keep_dir: str | None = None,
 ) -> Estimate:
-    from corpus_builder.run import RunOptions as _Options
-    from corpus_builder.run import apply_options, resolve_paths
+    from corpus_builder.run import RunOptions, load_run_config
     from corpus_builder.sources.tasks import build_tasks
 
-    config = load_config(pipeline)
-    base_dir = str(Path(pipeline).resolve().parent)
-    config = resolve_paths(apply_options(config, _Options(workers=workers)), base_dir)
+    config, base_dir = load_run_config(pipeline, RunOptions(workers=workers))
     tasks = build_tasks(config, base_dir, inputs)
     with tempfile.TemporaryDirectory(prefix="corpus-estimate-") as tmp:
         out = keep_dir or str(Path(tmp) / "sample")

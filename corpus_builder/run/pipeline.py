@@ -1,8 +1,4 @@
-"""`corpus-build run`: config → tasks → steps → executor → manifest.
-
-`run_pipeline` is the public way to run a pipeline from Python (the CLI, the estimator and the tests
-use it); every error it raises is a `contracts.errors.CorpusBuilderError` with its exit code.
-"""
+"""`corpus-build run`: config → tasks → steps → executor → manifest."""
 
 from __future__ import annotations
 
@@ -25,10 +21,10 @@ from corpus_builder.contracts.errors import RunFailedError
 from corpus_builder.dedup import build_dedup_phases
 from corpus_builder.executors.local import LocalExecutor, RunResult
 from corpus_builder.executors.ray import RayExecutor, RaySettings, ray_session
-from corpus_builder.manifest import build_manifest, write_manifest
 from corpus_builder.mixture import build_mixture_phases
-from corpus_builder.output_claim import claim_output, input_fingerprints, output_lock
 from corpus_builder.phases.base import Phase, PhaseStep, RunContext
+from corpus_builder.run.manifest import build_manifest, write_manifest
+from corpus_builder.run.output_claim import claim_output, input_fingerprints, output_lock
 from corpus_builder.sources.tasks import InputTask, build_tasks, provenance_label
 from corpus_builder.stages.registry import build_pipeline, build_stage_steps
 from corpus_builder.tokenize import build_tokenize_phases
@@ -188,11 +184,16 @@ def ray_settings(config: ExecutorConfig) -> RaySettings:
     )
 
 
+def load_run_config(config_path: str | Path, options: RunOptions) -> tuple[PipelineConfig, str]:
+    """The pipeline as a run with `options` sees it, and the folder its relative paths start from."""
+    base_dir = str(Path(config_path).resolve().parent)
+    return resolve_paths(apply_options(load_config(config_path), options), base_dir), base_dir
+
+
 def run_pipeline(config_path: str | Path, options: RunOptions | None = None) -> RunOutcome:
     """Run the pipeline file `config_path` as `corpus-build run` does; rerunning resumes."""
     options = options or RunOptions()
-    base_dir = str(Path(config_path).resolve().parent)
-    config = resolve_paths(apply_options(load_config(config_path), options), base_dir)
+    config, base_dir = load_run_config(config_path, options)
     if config.executor.kind == "ray":
         with ray_session(ray_settings(config.executor), config.executor.workers):
             return _run(config, base_dir, options, str(config_path))
