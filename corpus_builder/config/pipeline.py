@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from corpus_builder.config.dedup import DedupConfig
 from corpus_builder.config.mixture import MixtureConfig
-from corpus_builder.config.sources import SOURCE_KINDS, WARC_KINDS, SourceConfig
+from corpus_builder.config.sources import SOURCE_KINDS, SourceConfig
 from corpus_builder.config.stages import STAGES_IN_ORDER, Stage
 from corpus_builder.config.tokenize import TokenizeConfig
 from corpus_builder.contracts.strict_model import StrictModel
@@ -71,7 +71,7 @@ class PipelineConfig(StrictModel):
     @model_validator(mode="after")
     def _warc_sources_need_extraction(self) -> PipelineConfig:
         steps = {s.step for s in self.stages}
-        warc = [s.name for s in self.sources if s.kind in WARC_KINDS and getattr(s, "content", "") != "pdf"]
+        warc = [s.name for s in self.sources if s.needs_extraction()]
         if warc and not {"decode", "extract"} <= steps:
             raise ValueError(f"WARC sources ({', '.join(warc)}) need `decode` and `extract` stages")
         return self

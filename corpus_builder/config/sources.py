@@ -6,7 +6,7 @@ yield plain text that goes straight to language ID and the filters.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -14,6 +14,13 @@ from corpus_builder.contracts.strict_model import StrictModel
 
 
 class _SourceBase(StrictModel):
+    #: A `lang` every document of this kind has, which language ID then leaves alone (code).
+    fixed_lang: ClassVar[str | None] = None
+
+    def needs_extraction(self) -> bool:
+        """Whether its records are HTTP bodies that the decode and extract stages turn into text."""
+        return False
+
     name: str = Field(
         pattern=r"^[A-Za-z0-9_.-]+$",
         description="Lands in the `source` column; mixture subsets are `<name>/<lang>`. Several entries "
@@ -49,6 +56,9 @@ class CommonCrawlSource(_SourceBase):
         description="Snapshot manifest (relative to the YAML file) used when only `snapshot` is given.",
     )
 
+    def needs_extraction(self) -> bool:
+        return True
+
     @model_validator(mode="after")
     def _needs_inputs(self) -> CommonCrawlSource:
         if not self.paths and not self.path_list and not self.snapshot:
@@ -72,6 +82,9 @@ class WarpSource(_NeedsPaths):
         default="html", description="html: HTML responses through decode/extract; pdf: PDF responses as text."
     )
     max_pdf_pages: int = Field(default=500, gt=0, description="Pages read from one PDF.")
+
+    def needs_extraction(self) -> bool:
+        return self.content == "html"
 
 
 class WikipediaSource(_NeedsPaths):
@@ -103,8 +116,12 @@ class StackSource(_NeedsPaths):
     """The-Stack-style Parquet (content, path, lang, licenses, repo). Code skips language ID."""
 
     kind: Literal["stack"] = "stack"
+    fixed_lang: ClassVar[str | None] = "code"  # source code is not natural language
     lang: str | None = Field(default=None, description="Keep only files of this programming language.")
 
+
+#: Every source model; `sources/kinds.py` maps each to its reader.
+SOURCE_MODELS = (CommonCrawlSource, WarpSource, WikipediaSource, KakenSource, DolmaSource, StackSource)
 
 SourceConfig = Annotated[
     CommonCrawlSource | WarpSource | WikipediaSource | KakenSource | DolmaSource | StackSource,
@@ -112,10 +129,4 @@ SourceConfig = Annotated[
 ]
 
 #: Every `kind:` a source may have.
-SOURCE_KINDS = frozenset(
-    model.model_fields["kind"].default
-    for model in (CommonCrawlSource, WarpSource, WikipediaSource, KakenSource, DolmaSource, StackSource)
-)
-
-#: Kinds whose records are HTTP responses that need decoding and extraction.
-WARC_KINDS = frozenset({"commoncrawl", "warp"})
+SOURCE_KINDS = frozenset(model.model_fields["kind"].default for model in SOURCE_MODELS)

@@ -6,24 +6,17 @@ yield plain text, which skips those steps. Unreadable records become error rows,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from corpus_builder.config.sources import SourceConfig
 from corpus_builder.contracts.document import LANG_FIXED, PAYLOAD, READ_ERROR, mark_dropped
 from corpus_builder.contracts.progress import progress
-from corpus_builder.sources import dolma, kaken, pdf, stack, wikipedia
 from corpus_builder.sources.documents import SourceDocument, SourceError
-from corpus_builder.sources.remote import open_input
+from corpus_builder.sources.kinds import READERS, Record
 from corpus_builder.sources.tasks import InputTask
-from corpus_builder.sources.warc import WarcReadError, iter_warc
-
-#: Source code is not natural language: it keeps this `lang` and skips language ID.
-CODE_LANG = "code"
-
-TextRecords = Iterator[SourceDocument | SourceError]
+from corpus_builder.sources.warc import WarcReadError, WarcRecord
 
 
 def document_id(warc_path: str, record_id: str | None, offset: int | None) -> str:
@@ -32,34 +25,6 @@ def document_id(warc_path: str, record_id: str | None, offset: int | None) -> st
     if record_id:
         return record_id.removeprefix("<").removesuffix(">").removeprefix("urn:uuid:")
     return f"{warc_path.rsplit('/', 1)[-1]}@{offset}"
-
-
-def text_records(config: SourceConfig, path: str) -> TextRecords | None:
-    """The plain-text reader of a source kind, or None for kinds read as WARC HTTP bodies."""
-    readers: dict[str, Callable[[], TextRecords]] = {
-        "wikipedia": lambda: (
-            wikipedia.iter_wikipedia_parquet(path, lang=config.lang, open_fn=open_input)
-            if config.format == "parquet"
-            else wikipedia.iter_wikipedia(
-                path,
-                namespaces=config.namespaces,
-                lang=config.lang,
-                keep_headings=config.keep_headings,
-                skip_disambiguation=config.skip_disambiguation,
-                min_chars=config.min_chars,
-                open_fn=open_input,
-            )
-        ),
-        "kaken": lambda: kaken.iter_kaken(
-            path, lang=config.lang, types=config.paragraph_types, open_fn=open_input
-        ),
-        "dolma": lambda: dolma.iter_dolma(path, lang=config.lang),
-        "stack": lambda: stack.iter_stack(path, lang=config.lang),
-    }
-    if config.kind == "warp" and config.content == "pdf":
-        return pdf.iter_warc_pdfs(path, open_fn=open_input, max_pages=config.max_pdf_pages)
-    make = readers.get(config.kind)
-    return make() if make else None
 
 
 class SourceReader(PipelineStep):
@@ -73,10 +38,9 @@ class SourceReader(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> Iterator[Document]:
         task = self.tasks[rank]
-        records = text_records(task.config, task.path)
-        documents = self._warc(task) if records is None else self._text(task, records)
+        records = READERS[type(task.config)](task.config, task.path, self.max_payload_bytes)
         read = 0
-        for doc in documents:
+        for doc in self._documents(task, records):
             read += READ_ERROR not in doc.metadata
             yield doc
             if task.limit is not None and read >= task.limit:
@@ -97,55 +61,57 @@ class SourceReader(PipelineStep):
         mark_dropped(doc, "read", reason)
         return doc
 
-    def _warc(self, task: InputTask) -> Iterator[Document]:
+    def _documents(self, task: InputTask, records: Iterator[Record]) -> Iterator[Document]:
         last_offset = 0
-        for item in iter_warc(task.path, open_fn=open_input, max_payload_bytes=self.max_payload_bytes):
-            if isinstance(item, WarcReadError):
-                yield self._error(task, item.record_id, item.offset, item.reason)
-                continue
-            self.stat_update("records")
-            # how often the reader had to be lenient (e.g. lenient_status_line) or kept a cut record
-            for leniency in item.lenient:
-                self.stat_update(leniency)
-            if item.truncated:
-                self.stat_update("truncated_records")
-            progress.add(records=1, bytes=max(item.offset - last_offset, 0))
-            last_offset = item.offset
-            yield Document(
-                text="",
-                id=document_id(task.label, item.record_id, item.offset),
-                metadata={
-                    **self._base(task),
-                    "url": item.target_uri,
-                    "record_id": item.record_id,
-                    "offset": item.offset,
-                    "date": item.date,
-                    "content_type": item.content_type,
-                    "identified_type": item.identified_type,
-                    "http_status": item.http_status,
-                    "http_charset": item.http_charset,
-                    "content_language": item.content_language,
-                    "truncated": item.truncated,
-                    PAYLOAD: item.payload,
-                },
-            )
-
-    def _text(self, task: InputTask, records: TextRecords) -> Iterator[Document]:
         for item in records:
-            if isinstance(item, SourceError):
+            if isinstance(item, (WarcReadError, SourceError)):
                 yield self._error(task, item.record_id, item.offset, item.reason)
-                continue
-            self.stat_update("records")
-            progress.add(records=1)
-            metadata = {
+            elif isinstance(item, WarcRecord):
+                progress.add(bytes=max(item.offset - last_offset, 0))
+                last_offset = item.offset
+                yield self._http_document(task, item)
+            else:
+                yield self._text_document(task, item)
+
+    def _http_document(self, task: InputTask, item: WarcRecord) -> Document:
+        self.stat_update("records")
+        # how often the reader had to be lenient (e.g. lenient_status_line) or kept a cut record
+        for leniency in item.lenient:
+            self.stat_update(leniency)
+        if item.truncated:
+            self.stat_update("truncated_records")
+        progress.add(records=1)
+        return Document(
+            text="",
+            id=document_id(task.label, item.record_id, item.offset),
+            metadata={
                 **self._base(task),
-                "url": item.url,
+                "url": item.target_uri,
                 "record_id": item.record_id,
                 "offset": item.offset,
                 "date": item.date,
-                "lang_hint": item.lang_hint,
-                "extra": dict(sorted(item.extra.items())),
-            }
-            if task.config.kind == "stack":
-                metadata |= {"lang": CODE_LANG, "lang_score": 1.0, LANG_FIXED: True}
-            yield Document(text=item.text, id=item.id, metadata=metadata)
+                "content_type": item.content_type,
+                "identified_type": item.identified_type,
+                "http_status": item.http_status,
+                "http_charset": item.http_charset,
+                "content_language": item.content_language,
+                "truncated": item.truncated,
+                PAYLOAD: item.payload,
+            },
+        )
+
+    def _text_document(self, task: InputTask, item: SourceDocument) -> Document:
+        self.stat_update("records")
+        progress.add(records=1)
+        metadata = {
+            **self._base(task),
+            "url": item.url,
+            "record_id": item.record_id,
+            "offset": item.offset,
+            "date": item.date,
+            "lang_hint": item.lang_hint,
+            "extra": dict(sorted(item.extra.items())),
+        }
+        if task.config.fixed_lang:
+            metadata |= {"lang": task.config.fixed_lang, "lang_score": 1.0, LANG_FIXED: True}
+        return Document(text=item.text, id=item.id, metadata=metadata)
