@@ -1,5 +1,5 @@
 """What an input fingerprint costs: the sampled hash the run identity uses (size + first and last MiB,
-corpus_builder/output_claim.py) against a full sha256, on one file of --size MiB (default 1024, the
+corpus_builder/run/output_claim.py) against a full sha256, on one file of --size MiB (default 1024, the
 size of a Common Crawl WARC), read cold (page cache dropped when run as root) and warm.
 
     python bench/input_fingerprint.py [--size 1024] [--dir /tmp]

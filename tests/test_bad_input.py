@@ -660,7 +660,7 @@ RUN_CASES = [
         "is a FIFO (named pipe), not a regular file",
         lambda i, o: ["--input", _fifo(o.parent / "pipe.warc.gz")],
     ),
-    # exit 1: run.py reports an unusable output directory as a RunError (cli.py maps that to 1)
+    # exit 1: run/pipeline.py reports an unusable output directory as a RunError (a RunFailedError: exit 1)
     RunCase(
         "output_dir_under_regular_file",
         lambda i, o: _yaml(i, o.parent / "a-file" / "out"),

@@ -1,6 +1,6 @@
 """Configuration of the dedup phases (the `dedup:` block of a pipeline file, once wired in).
 
-Same conventions as `corpus_builder/config/models.py`: unknown keys are errors, models are frozen,
+Same conventions as `corpus_builder/config/pipeline.py`: unknown keys are errors, models are frozen,
 defaults name their source.
 """
 
