@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from corpus_builder.sources.crawler import CrawlSettings, Outcome, address_allowed, crawl, crawl_async
+from corpus_builder.acquire.crawler import CrawlSettings, Outcome, address_allowed, crawl, crawl_async
 from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
 
 LOCAL = ["127.0.0.1/32"]
@@ -257,7 +257,7 @@ class CrawlerClock:
 
         import aiohttp
 
-        from corpus_builder.sources import crawler
+        from corpus_builder.acquire import crawler
 
         self.sends: dict[str, list[float]] = defaultdict(list)
         wake: contextvars.ContextVar[float | None] = contextvars.ContextVar("wake", default=None)
