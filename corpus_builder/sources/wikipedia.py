@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
-from corpus_builder.sources.documents import SourceDocument, SourceError, open_decompressed
+from corpus_builder.sources.documents import SourceDocument, SourceError, open_decompressed, open_raw
 
 __all__ = [
     "iter_wikipedia",
@@ -777,12 +777,10 @@ def iter_wikipedia_parquet(
     """
     import pyarrow.parquet as pq
 
-    from corpus_builder.sources.documents import _default_open
-
     if lang is None:
         m = _HF_LANG_DIR.search(path)
         lang = m.group(1) if m else None
-    f = (open_fn or _default_open)(path)
+    f = (open_fn or open_raw)(path)
     try:
         pf = pq.ParquetFile(f)
         names = set(pf.schema_arrow.names)
