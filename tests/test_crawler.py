@@ -20,7 +20,8 @@ import pytest
 from aiohttp import web
 
 from corpus_builder.acquire.crawler import CrawlSettings, Outcome, address_allowed, crawl, crawl_async
-from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 
 LOCAL = ["127.0.0.1/32"]
 

@@ -48,7 +48,7 @@ Politeness and limits (all in :class:`CrawlSettings`):
   socket factory, so no spelling and no DNS answer reaches a non-public address.  ``allow_networks``
   (CIDRs) or ``allow_private=True`` lift this (tests use 127.0.0.1/32).
 
-The WARC files are read back by :func:`corpus_builder.sources.warc.iter_warc` like Common Crawl files;
+The WARC files are read back by :func:`corpus_builder.sources.warc.reader.iter_warc` like Common Crawl files;
 PDF responses become documents through :mod:`corpus_builder.sources.pdf`.
 
 Command line: ``corpus-build crawl URLS --out DIR`` (``--help`` lists every option with its default).

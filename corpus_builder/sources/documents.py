@@ -4,7 +4,8 @@ Every reader is a generator ``iter_<kind>(path, **options)`` that yields, in fil
 :class:`SourceDocument` per usable record and one :class:`SourceError` per record that could not be read.
 An error never ends the iteration (except when the file itself ends early, which is reported as one final
 error): the caller counts and records it, and reading goes on.  Opening errors (missing file, HTTP 404)
-are raised, as :func:`corpus_builder.sources.warc.iter_warc` does: they concern the input, not a record.
+are raised, as :func:`corpus_builder.sources.warc.reader.iter_warc` does: they concern the input, not a
+record.
 
 Documents that come from these readers are already plain text: the pipeline must skip the decode /
 pre-detection / extraction stages for them and send them to language ID and quality filtering.

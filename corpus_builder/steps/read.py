@@ -18,7 +18,8 @@ from corpus_builder.sources import dolma, kaken, pdf, stack, wikipedia
 from corpus_builder.sources.documents import SourceDocument, SourceError
 from corpus_builder.sources.remote import open_input
 from corpus_builder.sources.tasks import InputTask
-from corpus_builder.sources.warc import WarcReadError, iter_warc
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcReadError
 
 #: Source code is not natural language: it keeps this `lang` and skips language ID.
 CODE_LANG = "code"
