@@ -4,6 +4,7 @@ it and turns each discontinuity into exactly one :class:`WarcReadError`, going o
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from corpus_builder.sources.warc.headers import (
@@ -20,6 +21,18 @@ from corpus_builder.sources.warc.streams import DecodedStream, GzipStream, Plain
 _MAX_CONTENT_LENGTH = (1 << 63) - 1  # a WARC Content-Length beyond 64 bits is damage, not a size
 _TAIL_PROBE = 24  # bytes looked at after a block to check that the next record (or the end) follows
 _MAX_STRAY = 8  # bytes after a block (before CRLF CRLF and the next record) still taken for a short length
+
+
+@dataclass(slots=True)
+class _Header:
+    """A WARC header framed by :class:`CarefulParser`, its block not read yet."""
+
+    offset: int  # the record's offset (see the package docstring)
+    fields: dict[str, str]
+    record_id: str | None
+    content_length: int
+    block_start: int  # decoded position of the block
+    lenient: list[str]  # leniencies applied so far, as stat names
 
 
 class CarefulParser:
@@ -148,123 +161,141 @@ class CarefulParser:
                     return
                 continue
             s.compact()
-            start = s.rpos
-            off = s.offset_at(start)
-            # --- WARC header
-            s.ensure(5)
-            rel = start - s.base
-            if s.data[rel : rel + 5] != b"WARC/":
-                frm = s.rpos
+            yield self._next_record()
+
+    def _next_record(self) -> RawRecord | WarcReadError:
+        """The record (or the error) starting at rpos, which is not a line break; rpos moves past it."""
+        head = self._read_header()
+        if isinstance(head, WarcReadError):
+            return head
+        kept, got, brk = self._read_block(head.block_start, head.content_length)
+        return self._judge_block(head, kept, got, brk)
+
+    def _read_header(self) -> _Header | WarcReadError:
+        """The WARC header at rpos; on damage the error, with rpos moved to where reading goes on."""
+        s = self.s
+        start = s.rpos
+        off = s.offset_at(start)
+        s.ensure(5)
+        rel = start - s.base
+        if s.data[rel : rel + 5] != b"WARC/":
+            s.resync()
+            return self._err(off, None, f"{s.rpos - start} bytes of garbage between records (skipped)")
+        found = self._header_at(start)
+        if found is None:
+            stop = s.limit_from(start)
+            if stop - start >= MAX_HEADER:
                 s.resync()
-                yield self._err(off, None, f"{s.rpos - frm} bytes of garbage between records (skipped)")
-                continue
-            found = self._header_at(start)
-            if found is None:
-                stop = s.limit_from(start)
-                if stop - start >= MAX_HEADER:
-                    yield self._err(off, None, "invalid WARC header (too long)")
-                    s.resync()
-                    continue
-                s.rpos = stop
-                brk = self._take_break(stop)
-                reason = brk.reason if brk is not None else "truncated record at end of file"
-                yield self._err(off, None, f"{reason} (in WARC header)")
-                continue
-            htext_end, hend = found
-            text = bytes(s.data[start - s.base : htext_end - s.base])
-            first_eol = text.find(b"\n")
-            # a second version line inside the header: this record was cut in its header and the next one
-            # starts there
-            again = VERSION_FIND.search(text, first_eol + 1) if first_eol >= 0 else None
-            if again is not None:
-                s.rpos = start + again.start()
-                yield self._err(off, None, "truncated record (in WARC header; the next record starts in it)")
-                continue
-            headers = header_fields(text[first_eol + 1 :] if first_eol >= 0 else b"")
-            lenient = ["lenient_warc_line_endings"] if text.count(b"\n") != text.count(b"\r\n") else []
-            rid = headers.get("warc-record-id")
-            rid_clean = rid.strip().strip("<>") if rid else None
-            clen_text = headers.get("content-length", "").strip()
-            clen = int(clen_text) if clen_text.isascii() and clen_text.isdigit() else -1
-            if clen < 0 or clen > _MAX_CONTENT_LENGTH:
-                s.rpos = start
-                s.resync()
-                what = "too large" if clen > 0 else "missing/invalid"
-                yield self._err(
-                    off, rid_clean, f"invalid WARC header ({what} Content-Length {clen_text[:40]!r})"
-                )
-                continue
-            # --- block: keep at most self.keep bytes, stream past the rest
-            bstart = hend
-            s.rpos = bstart
-            kept = bytearray()
-            got = 0
-            brk = None
-            while got < clen:
-                brk = self._take_break(s.rpos)
-                if brk is not None:
-                    break
-                if s.end <= s.rpos:
-                    if not s.more():
-                        break
-                    continue
-                hi = min(s.rpos + (clen - got), s.limit_from(s.rpos))
-                room = self.keep - len(kept)
-                if room > 0:
-                    kept += s.data[s.rpos - s.base : min(hi, s.rpos + room) - s.base]
-                got += hi - s.rpos
-                s.rpos = hi
-                if len(kept) >= self.keep and s.rpos - s.base > (1 << 20):
-                    s.drop_before(s.rpos)  # we will not push back into a cut block
-            fits = self._tail_ok(bool(lenient)) if brk is None and got == clen else False
-            if fits is True and s.gz and any(bstart < mpos < bstart + len(kept) for mpos, _, _ in s.marks):
-                fits = None  # a block across gzip members: check below that none of them starts a record
-            swallowed = -1
-            if fits is True and len(kept) == clen:
-                swallowed = swallowed_records_start(
-                    kept, bytes(s.data[s.rpos - s.base : s.rpos - s.base + 8]), True
-                )
-                if swallowed >= 0:
-                    fits = None  # the block holds whole records up to its end
-            inner = -1
-            if fits is not True and brk is None:
-                # a block that runs into a record header swallowed its successor: the record was cut short
-                # (or its Content-Length is too large); go on at the successor
-                inner = (
-                    bstart + swallowed
-                    if swallowed >= 0
-                    else self._record_start_in(bstart, bstart + len(kept))
-                )
-            if inner >= 0:
-                s.rpos = inner
-                inner -= bstart
-                reason = (
-                    "truncated record or Content-Length mismatch "
-                    f"(declared {clen}, but a record starts at block byte {inner})"
-                )
-                yield self._err(off, rid_clean, reason)
-                continue
+                return self._err(off, None, "invalid WARC header (too long)")
+            s.rpos = stop
+            brk = self._take_break(stop)
+            reason = brk.reason if brk is not None else "truncated record at end of file"
+            return self._err(off, None, f"{reason} (in WARC header)")
+        htext_end, hend = found
+        text = bytes(s.data[start - s.base : htext_end - s.base])
+        first_eol = text.find(b"\n")
+        # a second version line inside the header: this record was cut in its header and the next one
+        # starts there
+        again = VERSION_FIND.search(text, first_eol + 1) if first_eol >= 0 else None
+        if again is not None:
+            s.rpos = start + again.start()
+            return self._err(off, None, "truncated record (in WARC header; the next record starts in it)")
+        fields = header_fields(text[first_eol + 1 :] if first_eol >= 0 else b"")
+        lenient = ["lenient_warc_line_endings"] if text.count(b"\n") != text.count(b"\r\n") else []
+        rid = fields.get("warc-record-id")
+        rid_clean = rid.strip().strip("<>") if rid else None
+        clen_text = fields.get("content-length", "").strip()
+        clen = int(clen_text) if clen_text.isascii() and clen_text.isdigit() else -1
+        if clen < 0 or clen > _MAX_CONTENT_LENGTH:
+            s.rpos = start
+            s.resync()
+            what = "too large" if clen > 0 else "missing/invalid"
+            return self._err(
+                off, rid_clean, f"invalid WARC header ({what} Content-Length {clen_text[:40]!r})"
+            )
+        return _Header(off, fields, rid_clean, clen, hend, lenient)
+
+    def _read_block(self, bstart: int, clen: int) -> tuple[bytearray, int, StreamBreak | None]:
+        """(kept bytes, bytes passed, the break met) of the block at ``bstart``: at most ``self.keep`` bytes
+        are kept and the rest is streamed past; reading stops early at a break or the end of the input."""
+        s = self.s
+        s.rpos = bstart
+        kept = bytearray()
+        got = 0
+        brk = None
+        while got < clen:
+            brk = self._take_break(s.rpos)
             if brk is not None:
-                yield self._err(off, rid_clean, brk.reason)
+                break
+            if s.end <= s.rpos:
+                if not s.more():
+                    break
                 continue
-            if got < clen:
-                reason = f"truncated record at end of file (block {got} of {clen} bytes)"
-                yield self._err(off, rid_clean, reason)
-                continue
-            if fits is False:
-                yield self._err(
-                    off, rid_clean, f"Content-Length mismatch (declared {clen}; no record follows)"
-                )
-                s.resync()
-                continue
-            failed = self._member_failed(off) if isinstance(s, GzipStream) else None
-            if failed is not None:
-                yield self._err(off, rid_clean, failed)
-                continue
-            if fits == "short":
-                lenient.append("lenient_short_content_length")
-                headers.setdefault("warc-truncated", "length")
-            yield RawRecord(off, headers, bytes(kept), clen > len(kept), lenient)
+            hi = min(s.rpos + (clen - got), s.limit_from(s.rpos))
+            room = self.keep - len(kept)
+            if room > 0:
+                kept += s.data[s.rpos - s.base : min(hi, s.rpos + room) - s.base]
+            got += hi - s.rpos
+            s.rpos = hi
+            if len(kept) >= self.keep and s.rpos - s.base > (1 << 20):
+                s.drop_before(s.rpos)  # we will not push back into a cut block
+        return kept, got, brk
+
+    def _judge_block(
+        self, head: _Header, kept: bytearray, got: int, brk: StreamBreak | None
+    ) -> RawRecord | WarcReadError:
+        """The record, or why its block is not whole (rpos then moves to where reading goes on)."""
+        s = self.s
+        off, rid, clen = head.offset, head.record_id, head.content_length
+        fits, inner = self._block_fit(head, kept, got, brk)
+        if inner >= 0:
+            s.rpos = head.block_start + inner
+            reason = (
+                "truncated record or Content-Length mismatch "
+                f"(declared {clen}, but a record starts at block byte {inner})"
+            )
+            return self._err(off, rid, reason)
+        if brk is not None:
+            return self._err(off, rid, brk.reason)
+        if got < clen:
+            return self._err(off, rid, f"truncated record at end of file (block {got} of {clen} bytes)")
+        if fits is False:
+            error = self._err(off, rid, f"Content-Length mismatch (declared {clen}; no record follows)")
+            s.resync()
+            return error
+        failed = self._member_failed(off) if isinstance(s, GzipStream) else None
+        if failed is not None:
+            return self._err(off, rid, failed)
+        if fits == "short":
+            head.lenient.append("lenient_short_content_length")
+            head.fields.setdefault("warc-truncated", "length")
+        return RawRecord(off, head.fields, bytes(kept), clen > len(kept), head.lenient)
+
+    def _block_fit(
+        self, head: _Header, kept: bytearray, got: int, brk: StreamBreak | None
+    ) -> tuple[bool | str | None, int]:
+        """How the block meets what follows it (as :meth:`_tail_ok`, with None also for a block holding
+        records it swallowed), and the block byte where a swallowed successor starts, else -1."""
+        s = self.s
+        bstart = head.block_start
+        fits = self._tail_ok(bool(head.lenient)) if brk is None and got == head.content_length else False
+        if fits is True and s.gz and any(bstart < mpos < bstart + len(kept) for mpos, _, _ in s.marks):
+            fits = None  # a block across gzip members: check below that none of them starts a record
+        swallowed = -1
+        if fits is True and len(kept) == head.content_length:
+            swallowed = swallowed_records_start(
+                kept, bytes(s.data[s.rpos - s.base : s.rpos - s.base + 8]), True
+            )
+            if swallowed >= 0:
+                fits = None  # the block holds whole records up to its end
+        if fits is True or brk is not None:
+            return fits, -1
+        if swallowed >= 0:
+            return fits, swallowed
+        # a block that runs into a record header swallowed its successor: the record was cut short (or its
+        # Content-Length is too large); go on at the successor
+        inner = self._record_start_in(bstart, bstart + len(kept))
+        return fits, inner - bstart if inner >= 0 else -1
 
 
 def careful_records(
