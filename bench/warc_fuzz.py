@@ -6,7 +6,7 @@ Each case is a file of 7 records (``response`` with an HTTP block, or ``resource
 layouts: ``per-record`` gzip (one member per record, as Common Crawl ships), ``single`` gzip member for the
 whole file, and ``plain`` ``.warc``. One record is damaged by one mutation (truncation, flipped bytes, a
 wrong or huge Content-Length, bare LF line endings, a dropped separator, garbage, a cut gzip member ...).
-Then :func:`corpus_builder.sources.warc.iter_warc` reads the file and every record is classified:
+Then :func:`corpus_builder.sources.warc.reader.iter_warc` reads the file and every record is classified:
 
 * every *good* record (the six undamaged ones, and the damaged one when the mutation is a leniency whose
   meaning is clear, e.g. bare LF or a doubled ``HTTP/1.1`` token) must come out exactly once with the same
@@ -34,7 +34,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 
 LAYOUTS = ("per-record", "single", "plain")
 RECORDS_PER_FILE = 7

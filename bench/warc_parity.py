@@ -6,8 +6,8 @@ For each file, warcio's ``ArchiveIterator`` (the reference reader; ARC files are
 warcio, which invents the record ids, so there records are matched by offset) lists its response and
 resource records with their payload as warcio decodes it (``content_stream()``: chunked transfer coding
 and Content-Encoding undone). When warcio stops with an exception, the records it returned before count.
-Then :func:`corpus_builder.sources.warc.iter_warc` reads the same file, and the script prints, per file:
-warcio's records, ours, records warcio reads and we do not (``missed``), records cut short that warcio
+Then :func:`corpus_builder.sources.warc.reader.iter_warc` reads the same file, and the script prints, per
+file: warcio's records, ours, records warcio reads and we do not (``missed``), records cut short that warcio
 returns in part and we report as a ``truncated`` error row by design (``cut``), records both read with
 different payload bytes (``differ``), records only we read (``extra``, e.g. past damage warcio stops at)
 and our error rows. Exit status 1 if any record is missed or differs.
@@ -19,7 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 
 TYPES = ("response", "resource")
 BIG = 1 << 40  # no payload bound: compare whole payloads

@@ -300,7 +300,7 @@ def train_tokenizer_command(
 
 
 # the crawl options' defaults are CrawlSettings' own, so --help cannot drift from the code
-from corpus_builder.sources.crawler import CrawlSettings as _CS  # noqa: E402
+from corpus_builder.acquire.crawler import CrawlSettings as _CS  # noqa: E402
 
 
 @app.command()
@@ -358,7 +358,7 @@ def crawl(
     addresses; rerunning the same command resumes."""
     import asyncio
 
-    from corpus_builder.sources.crawler import CrawlLockedError, crawl_async, read_url_list
+    from corpus_builder.acquire.crawler import CrawlLockedError, crawl_async, read_url_list
 
     try:
         settings = _CS(

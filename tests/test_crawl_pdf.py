@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from corpus_builder.sources.crawler import CrawlSettings, crawl_async
+from corpus_builder.acquire.crawler import CrawlSettings, crawl_async
 from corpus_builder.sources.documents import SourceDocument, SourceError
 from corpus_builder.sources.pdf import PdfTextError, iter_warc_pdfs, pdf_to_text
 from tests.test_crawler import Server

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from corpus_builder.sources.crawler import CrawlSettings, Outcome, address_allowed, crawl, crawl_async
-from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
+from corpus_builder.acquire.crawler import CrawlSettings, Outcome, address_allowed, crawl, crawl_async
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 
 LOCAL = ["127.0.0.1/32"]
 
@@ -257,7 +258,7 @@ class CrawlerClock:
 
         import aiohttp
 
-        from corpus_builder.sources import crawler
+        from corpus_builder.acquire import crawler
 
         self.sends: dict[str, list[float]] = defaultdict(list)
         wake: contextvars.ContextVar[float | None] = contextvars.ContextVar("wake", default=None)

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from corpus_builder.sources.crawler_guard import (
+from corpus_builder.acquire.crawler_guard import (
     AddressPolicy,
     InvalidTarget,
     RefusedAddress,

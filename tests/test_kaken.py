@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from corpus_builder.acquire.kaken import KakenCapError, KakenSettings, harvest
 from corpus_builder.sources.documents import SourceDocument, SourceError
-from corpus_builder.sources.kaken import KakenCapError, KakenSettings, harvest, iter_kaken
+from corpus_builder.sources.kaken import iter_kaken
 
 AWARD = """<grantAward awardNumber="{num}" projectType="project" recordSet="kakenhi">
   <summary xml:lang="ja">

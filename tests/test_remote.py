@@ -16,7 +16,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from corpus_builder.sources.remote import RemoteInputError, expand_inputs, open_input, read_path_list
-from corpus_builder.sources.warc import WarcRecord, iter_warc
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcRecord
 
 PATHS = b"crawl-data/CC-MAIN-2024-10/a.warc.gz\n\ncrawl-data/CC-MAIN-2024-10/b.warc.gz\n"
 

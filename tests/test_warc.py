@@ -1,4 +1,4 @@
-"""Tests for corpus_builder.sources.warc: fixtures are built here with warcio's WARCWriter."""
+"""Tests for corpus_builder.sources.warc (iter_warc): fixtures are built here with warcio's WARCWriter."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 
 JA_HTML = (
     "<html><head><title>日本語</title></head><body><p>こんにちは、世界。吾輩は猫である。</p></body></html>"

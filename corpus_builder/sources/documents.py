@@ -4,7 +4,8 @@ Every reader is a generator ``iter_<kind>(path, **options)`` that yields, in fil
 :class:`SourceDocument` per usable record and one :class:`SourceError` per record that could not be read.
 An error never ends the iteration (except when the file itself ends early, which is reported as one final
 error): the caller counts and records it, and reading goes on.  Opening errors (missing file, HTTP 404)
-are raised, as :func:`corpus_builder.sources.warc.iter_warc` does: they concern the input, not a record.
+are raised, as :func:`corpus_builder.sources.warc.reader.iter_warc` does: they concern the input, not a
+record.
 
 Documents that come from these readers are already plain text: the pipeline must skip the decode /
 pre-detection / extraction stages for them and send them to language ID and quality filtering.
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-__all__ = ["SourceDocument", "SourceError", "open_decompressed", "stable_id"]
+__all__ = ["SourceDocument", "SourceError", "open_decompressed", "open_raw", "stable_id"]
 
 
 @dataclass(slots=True)
@@ -57,8 +58,9 @@ def stable_id(*parts: object) -> str:
     return h.hexdigest()[:32]
 
 
-def _default_open(path: str) -> BinaryIO:
-    from corpus_builder.sources.remote import open_input
+def open_raw(path: str) -> BinaryIO:
+    """Open a local path or URL (with ``open_input``'s retries) as stored: compressed stays compressed."""
+    from corpus_builder.sources.remote import open_input  # here: requests loads only when an input is opened
 
     return open_input(path)
 
@@ -71,7 +73,7 @@ def open_decompressed(path: str, open_fn: Callable[[str], BinaryIO] | None = Non
     (``EOFError`` for a truncated compressed stream, ``OSError``/``lzma.LZMAError``/``zlib.error`` for
     damage); readers turn that into a final :class:`SourceError`.
     """
-    raw = (open_fn or _default_open)(path)
+    raw = (open_fn or open_raw)(path)
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(_RawWrap(raw), 1 << 20)
     head = buffered.peek(6)[:6]
     if head[:2] == b"\x1f\x8b":

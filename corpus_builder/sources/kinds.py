@@ -21,7 +21,8 @@ from corpus_builder.config.sources import (
 from corpus_builder.sources import dolma, kaken, pdf, stack, wikipedia
 from corpus_builder.sources.documents import SourceDocument, SourceError
 from corpus_builder.sources.remote import open_input
-from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 
 Record = WarcRecord | WarcReadError | SourceDocument | SourceError
 Reader = Callable[[Any, str, int], Iterator[Record]]

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from corpus_builder.sources.documents import SourceDocument, SourceError
-from corpus_builder.sources.warc import WarcReadError, WarcRecord, iter_warc
+from corpus_builder.sources.warc.reader import iter_warc
+from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 
 __all__ = ["PdfTextError", "pdf_to_text", "is_pdf_record", "pdf_record_to_document", "iter_warc_pdfs"]
 

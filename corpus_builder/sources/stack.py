@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from corpus_builder.sources.documents import SourceDocument, SourceError, stable_id
+from corpus_builder.sources.documents import SourceDocument, SourceError, open_raw, stable_id
 
 __all__ = ["iter_stack"]
 
@@ -61,10 +61,8 @@ def iter_stack(
 ) -> Iterator[SourceDocument | SourceError]:
     import pyarrow.parquet as pq
 
-    from corpus_builder.sources.documents import _default_open
-
     default_lang = lang or _lang_from_path(path)
-    f = (open_fn or _default_open)(path)
+    f = (open_fn or open_raw)(path)
     try:
         pf = pq.ParquetFile(f)
         names = set(pf.schema_arrow.names)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
-from corpus_builder.sources.documents import SourceDocument, SourceError, open_decompressed
+from corpus_builder.sources.documents import SourceDocument, SourceError, open_decompressed, open_raw
 
 __all__ = [
     "iter_wikipedia",
@@ -609,6 +609,14 @@ class _PageRules:
     min_chars: int
 
 
+@dataclass
+class _Progress:
+    """How far a dump was read, for the error that ends it early."""
+
+    page_index: int = -1
+    last_id: str | None = None
+
+
 def iter_wikipedia(
     path: str,
     *,
@@ -635,71 +643,87 @@ def iter_wikipedia(
     )
     stream = open_decompressed(path, open_fn)
     dump = _Dump(path, lang_hint=lang)
-    page_index = -1
-    last_id: str | None = None
+    progress = _Progress()
     try:
-        context = ET.iterparse(stream, events=("start", "end"))
-        root: ET.Element | None = None
         try:
-            for event, elem in context:
-                tag = _local(elem.tag)
-                if event == "start":
-                    if root is None:
-                        root = elem
-                        if dump.lang_hint is None:
-                            dump.lang_hint = elem.get("{http://www.w3.org/XML/1998/namespace}lang")
-                    continue
-                if tag == "siteinfo":
-                    dump.dbname = dbname = _child_text(elem, "dbname")
-                    dump.base = _child_text(elem, "base")
-                    nss = _child(elem, "namespaces")
-                    if nss is not None:
-                        for ns in nss:
-                            if ns.get("key") in ("6", "14", "-2") and ns.text:
-                                dump.drop_ns.add(ns.text.strip().casefold())
-                    if dump.lang_hint is None and dbname and dbname.endswith("wiki"):
-                        dump.lang_hint = dbname[: -len("wiki")].replace("_", "-") or None
-                    if root is not None:
-                        root.clear()
-                    continue
-                if tag != "page":
-                    continue
-                page_index += 1
-                counts["pages"] += 1
-                try:
-                    item = _page(elem, page_index, dump, rules, counts)
-                finally:
-                    last_id = _child_text(elem, "id") or last_id
-                    if root is not None:
-                        root.clear()  # drop the finished page (and anything before it) from the tree
-                if item is not None:
-                    if isinstance(item, SourceError):
-                        counts["errors"] += 1
-                    yield item
+            yield from _dump_items(stream, dump, rules, counts, progress)
         except ET.ParseError as e:
             counts["errors"] += 1
             yield SourceError(
                 path,
-                page_index + 1,
+                progress.page_index + 1,
                 None,
-                f"XML dump ends early or is malformed after {page_index + 1} pages"
-                f" (last complete page id {last_id}): {e}",
+                f"XML dump ends early or is malformed after {progress.page_index + 1} pages"
+                f" (last complete page id {progress.last_id}): {e}",
             )
     except (EOFError, OSError, zlib.error, ValueError) as e:
-        import lzma
-
         counts["errors"] += 1
-        kind = "compressed stream ends early" if isinstance(e, EOFError) else "compressed stream is damaged"
-        if isinstance(e, lzma.LZMAError):
-            kind = "xz stream is damaged"
-        yield SourceError(
-            path,
-            page_index + 1,
-            None,
-            f"{kind} after {page_index + 1} pages (last complete page id {last_id}): {e}",
-        )
+        yield _stream_error(path, progress, e)
     finally:
         stream.close()
+
+
+def _dump_items(
+    stream: BinaryIO, dump: _Dump, rules: _PageRules, counts: dict[str, int], progress: _Progress
+) -> Iterator[SourceDocument | SourceError]:
+    """Documents and page errors of the dump's pages in order; XML and stream errors propagate."""
+    root: ET.Element | None = None
+    for event, elem in ET.iterparse(stream, events=("start", "end")):
+        tag = _local(elem.tag)
+        if event == "start":
+            if root is None:
+                root = elem
+                if dump.lang_hint is None:
+                    dump.lang_hint = elem.get("{http://www.w3.org/XML/1998/namespace}lang")
+            continue
+        if tag == "siteinfo":
+            _read_siteinfo(elem, dump)
+            if root is not None:
+                root.clear()
+            continue
+        if tag != "page":
+            continue
+        progress.page_index += 1
+        counts["pages"] += 1
+        try:
+            item = _page(elem, progress.page_index, dump, rules, counts)
+        finally:
+            progress.last_id = _child_text(elem, "id") or progress.last_id
+            if root is not None:
+                root.clear()  # drop the finished page (and anything before it) from the tree
+        if item is not None:
+            if isinstance(item, SourceError):
+                counts["errors"] += 1
+            yield item
+
+
+def _read_siteinfo(elem: ET.Element, dump: _Dump) -> None:
+    """Fill ``dump`` from ``<siteinfo>``: dbname, base URL, the localised namespaces whose links are dropped
+    (File, Category, Media) and, when the root had no ``xml:lang``, the language from the dbname."""
+    dump.dbname = dbname = _child_text(elem, "dbname")
+    dump.base = _child_text(elem, "base")
+    nss = _child(elem, "namespaces")
+    if nss is not None:
+        for ns in nss:
+            if ns.get("key") in ("6", "14", "-2") and ns.text:
+                dump.drop_ns.add(ns.text.strip().casefold())
+    if dump.lang_hint is None and dbname and dbname.endswith("wiki"):
+        dump.lang_hint = dbname[: -len("wiki")].replace("_", "-") or None
+
+
+def _stream_error(path: str, progress: _Progress, e: Exception) -> SourceError:
+    """The error for a compressed stream that ends early or is damaged, with how far the dump was read."""
+    import lzma
+
+    kind = "compressed stream ends early" if isinstance(e, EOFError) else "compressed stream is damaged"
+    if isinstance(e, lzma.LZMAError):
+        kind = "xz stream is damaged"
+    return SourceError(
+        path,
+        progress.page_index + 1,
+        None,
+        f"{kind} after {progress.page_index + 1} pages (last complete page id {progress.last_id}): {e}",
+    )
 
 
 def _page(
@@ -777,12 +801,10 @@ def iter_wikipedia_parquet(
     """
     import pyarrow.parquet as pq
 
-    from corpus_builder.sources.documents import _default_open
-
     if lang is None:
         m = _HF_LANG_DIR.search(path)
         lang = m.group(1) if m else None
-    f = (open_fn or _default_open)(path)
+    f = (open_fn or open_raw)(path)
     try:
         pf = pq.ParquetFile(f)
         names = set(pf.schema_arrow.names)

@@ -16,7 +16,7 @@ from corpus_builder.contracts.progress import progress
 from corpus_builder.sources.documents import SourceDocument, SourceError
 from corpus_builder.sources.kinds import READERS, Record
 from corpus_builder.sources.tasks import InputTask
-from corpus_builder.sources.warc import WarcReadError, WarcRecord
+from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 
 
 def document_id(warc_path: str, record_id: str | None, offset: int | None) -> str:

@@ -549,25 +549,14 @@ def decode_html(payload: bytes, http_charset: str | None = None) -> DecodedPage:
 
 
 def _decode_html(payload: bytes, http_charset: str | None) -> DecodedPage:
+    """The first stage that is sure wins: BOM, BOM-less UTF-16/32, ASCII (with 7-bit CJK encodings),
+    UTF-8, declared charsets, statistical detection, then the least damaging fallback."""
     if not payload:
         return DecodedPage("", "utf-8", "fallback", 0)
-
-    # 1. Byte order mark: authoritative, as in browsers.
-    for bom, codec in _BOMS:
-        if payload.startswith(bom):
-            if codec == "utf-32" and not _decodes_strictly(payload, codec):
-                # FF FE 00 00 can also be a UTF-16 LE BOM followed by U+0000.
-                codec = "utf-16"
-            return _decode(payload, codec, "bom")
-
-    declared: list[tuple[str, str]] = []
-    http_codec = normalize_charset(http_charset)
-    if http_codec is not None:
-        declared.append((http_codec, "http"))
-    meta_codec = normalize_charset(_find_declared(payload))
-    if meta_codec is not None and meta_codec != http_codec:
-        declared.append((meta_codec, "meta"))
-
+    page = _by_bom(payload)
+    if page is not None:
+        return page
+    declared = _declared_charsets(payload, http_charset)
     # BOM-less UTF-16/32 is ASCII-only byte-wise for Latin text, so it must be caught before the
     # ASCII shortcut below would declare it plain ASCII.
     if b"\x00" in payload[:_NUL_SNIFF_BYTES]:
@@ -575,23 +564,8 @@ def _decode_html(payload: bytes, http_charset: str | None) -> DecodedPage:
         if wide is not None and _decodes_strictly(payload, wide):
             method = next((m for c, m in declared if c[:6] == wide[:6]), "detected")
             return _decode(payload, wide, method)
-
     if payload.isascii():
-        # 7-bit ISO-2022 text is ASCII byte-wise; only its escape sequences give it away.
-        iso = _sniff_iso2022(payload)
-        if iso is not None:
-            family = iso[:9]
-            match = next(((c, m) for c, m in declared if c[:9] == family), None)
-            codec, method = match if match is not None else (iso, "detected")
-            if not _decodes_strictly(payload, codec):
-                codec = min((codec, *_SIBLINGS.get(codec, ())), key=lambda c: _error_count(payload, c))
-            return _decode(payload, codec, method)
-        for codec, method in declared:
-            # HZ is the other 7-bit CJK encoding; its "~{" shift is ordinary ASCII, so only a
-            # label can tell it apart.
-            if codec == "hz" and b"~{" in payload:
-                return _decode(payload, codec, method)
-        return DecodedPage(payload.decode("ascii"), "ascii", "detected", 0)
+        return _decode_ascii(payload, declared)
 
     # 2. Valid UTF-8 with non-ASCII content: legacy multi-byte text essentially never is.
     page = _try_decode(payload, "utf-8", "utf8")
@@ -605,8 +579,61 @@ def _decode_html(payload: bytes, http_charset: str | None) -> DecodedPage:
         # UTF-8 with a stray byte or a pasted legacy fragment: any label claiming otherwise is as
         # wrong as for valid UTF-8, and a single-byte one would decode it to mojibake without error.
         return _decode(payload, "utf-8", "utf8")
+    page = _by_declared(payload, declared, detection)
+    if page is not None:
+        return page
+    detection.run()
+    if detection.codec is not None and detection.codec not in _UNICODE_CODECS:
+        return _by_detection(payload, detection.codec, detection.window, declared)
+    return _least_damaging(payload, declared, detection.window)
 
-    # 3. Declared charsets, HTTP first (it wins in browsers too), each checked for plausibility.
+
+def _by_bom(payload: bytes) -> DecodedPage | None:
+    """1. Byte order mark: authoritative, as in browsers."""
+    for bom, codec in _BOMS:
+        if payload.startswith(bom):
+            if codec == "utf-32" and not _decodes_strictly(payload, codec):
+                # FF FE 00 00 can also be a UTF-16 LE BOM followed by U+0000.
+                codec = "utf-16"
+            return _decode(payload, codec, "bom")
+    return None
+
+
+def _declared_charsets(payload: bytes, http_charset: str | None) -> list[tuple[str, str]]:
+    """(codec, method) of the HTTP charset, then of the page's own declaration when it differs."""
+    declared: list[tuple[str, str]] = []
+    http_codec = normalize_charset(http_charset)
+    if http_codec is not None:
+        declared.append((http_codec, "http"))
+    meta_codec = normalize_charset(_find_declared(payload))
+    if meta_codec is not None and meta_codec != http_codec:
+        declared.append((meta_codec, "meta"))
+    return declared
+
+
+def _decode_ascii(payload: bytes, declared: list[tuple[str, str]]) -> DecodedPage:
+    """A payload of 7-bit bytes: ASCII, unless escape sequences or a label say ISO-2022 or HZ."""
+    # 7-bit ISO-2022 text is ASCII byte-wise; only its escape sequences give it away.
+    iso = _sniff_iso2022(payload)
+    if iso is not None:
+        family = iso[:9]
+        match = next(((c, m) for c, m in declared if c[:9] == family), None)
+        codec, method = match if match is not None else (iso, "detected")
+        if not _decodes_strictly(payload, codec):
+            codec = min((codec, *_SIBLINGS.get(codec, ())), key=lambda c: _error_count(payload, c))
+        return _decode(payload, codec, method)
+    for codec, method in declared:
+        # HZ is the other 7-bit CJK encoding; its "~{" shift is ordinary ASCII, so only a
+        # label can tell it apart.
+        if codec == "hz" and b"~{" in payload:
+            return _decode(payload, codec, method)
+    return DecodedPage(payload.decode("ascii"), "ascii", "detected", 0)
+
+
+def _by_declared(
+    payload: bytes, declared: list[tuple[str, str]], detection: _Detection
+) -> DecodedPage | None:
+    """3. Declared charsets, HTTP first (it wins in browsers too), each checked for plausibility."""
     for codec, method in declared:
         if codec in _UNICODE_CODECS:
             # UTF-8 already failed above; a UTF-16/32 label on NUL-free bytes is a template error.
@@ -619,32 +646,38 @@ def _decode_html(payload: bytes, http_charset: str | None) -> DecodedPage:
             if cjk is not None and cjk != codec:
                 continue
         return page
+    return None
 
-    # 4. Statistical detection.
-    detection.run()
-    detected = detection.codec
-    if detected is not None and detected not in _UNICODE_CODECS:
-        chosen = _prefer_japanese(detection.window, detected)
-        page = _try_decode(payload, chosen, "detected")
-        if page is None and chosen != detected:
-            page = _try_decode(payload, detected, "detected")
-        if page is not None:
-            return page
-        candidates = [(detected, "detected")]
-        candidates += [(s, "detected") for s in _SIBLINGS.get(detected, ())]
-        candidates += [(c, m) for c, m in declared if c not in _UNICODE_CODECS]
-        best_codec, best_method, best_errors = detected, "detected", len(payload) + 1
-        for codec, method in candidates:
-            errors = _error_count(payload, codec)
-            if errors < best_errors:
-                best_codec, best_method, best_errors = codec, method, errors
-        if best_errors < _error_count(payload, "utf-8"):
-            return _decode(payload, best_codec, best_method)
-        return _decode(payload, "utf-8", "fallback")
 
-    # 5. Nothing trustworthy (cchardet answers "UTF-8" with low confidence when no prober matched,
-    # even on invalid UTF-8). A declared charset that merely has a few bad bytes still beats UTF-8
-    # if it produces fewer replacements.
+def _by_detection(
+    payload: bytes, detected: str, window: bytes, declared: list[tuple[str, str]]
+) -> DecodedPage:
+    """4. Statistical detection: the detected codec (or a Japanese second opinion) when it decodes
+    cleanly, else whichever of it, its siblings and the declared charsets replaces fewest bytes, if that
+    is fewer than UTF-8 does."""
+    chosen = _prefer_japanese(window, detected)
+    page = _try_decode(payload, chosen, "detected")
+    if page is None and chosen != detected:
+        page = _try_decode(payload, detected, "detected")
+    if page is not None:
+        return page
+    candidates = [(detected, "detected")]
+    candidates += [(s, "detected") for s in _SIBLINGS.get(detected, ())]
+    candidates += [(c, m) for c, m in declared if c not in _UNICODE_CODECS]
+    best_codec, best_method, best_errors = detected, "detected", len(payload) + 1
+    for codec, method in candidates:
+        errors = _error_count(payload, codec)
+        if errors < best_errors:
+            best_codec, best_method, best_errors = codec, method, errors
+    if best_errors < _error_count(payload, "utf-8"):
+        return _decode(payload, best_codec, best_method)
+    return _decode(payload, "utf-8", "fallback")
+
+
+def _least_damaging(payload: bytes, declared: list[tuple[str, str]], window: bytes) -> DecodedPage:
+    """5. Nothing trustworthy (cchardet answers "UTF-8" with low confidence when no prober matched,
+    even on invalid UTF-8). A declared charset that merely has a few bad bytes still beats UTF-8
+    if it produces fewer replacements."""
     utf8_text = payload.decode("utf-8", "replace")
     utf8_errors = utf8_text.count("\ufffd") - payload.decode("utf-8", "ignore").count("\ufffd")
     best = ("utf-8", "fallback")
@@ -664,7 +697,7 @@ def _decode_html(payload: bytes, http_charset: str | None) -> DecodedPage:
         valid_multibyte = len(_NON_ASCII_RE.findall(utf8_text)) - utf8_errors
         if (
             valid_multibyte < utf8_errors
-            and _HIGH_RUN_RE.search(detection.window) is None
+            and _HIGH_RUN_RE.search(window) is None
             and _decodes_strictly(payload, "cp1252")
         ):
             return _decode(payload, "cp1252", "detected")

@@ -42,13 +42,13 @@ Politeness and limits (all in :class:`CrawlSettings`):
   ``WARC-Truncated: length`` and logged with the reason ``body cut at N bytes``;
 * redirects are followed by hand up to ``max_redirects`` hops; a URL seen twice in one chain ends it as
   ``redirect_loop``;
-* only ``http``/``https``, and only public addresses (:mod:`corpus_builder.sources.crawler_guard`): the
+* only ``http``/``https``, and only public addresses (:mod:`corpus_builder.acquire.crawler_guard`): the
   host is read as aiohttp reads it (yarl, UTS-46) and as the URL Standard reads IPv4 numbers, and every
   address the connector is about to connect to -- after DNS, on every hop and retry -- is checked in the
   socket factory, so no spelling and no DNS answer reaches a non-public address.  ``allow_networks``
   (CIDRs) or ``allow_private=True`` lift this (tests use 127.0.0.1/32).
 
-The WARC files are read back by :func:`corpus_builder.sources.warc.iter_warc` like Common Crawl files;
+The WARC files are read back by :func:`corpus_builder.sources.warc.reader.iter_warc` like Common Crawl files;
 PDF responses become documents through :mod:`corpus_builder.sources.pdf`.
 
 Command line: ``corpus-build crawl URLS --out DIR`` (``--help`` lists every option with its default).
@@ -77,7 +77,7 @@ from protego import Protego
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from corpus_builder.sources.crawler_guard import (
+from corpus_builder.acquire.crawler_guard import (
     AddressPolicy,
     InvalidTarget,
     RefusedTarget,
@@ -354,7 +354,7 @@ class _WarcOut:
         self.size = self.f.tell()
         self.written.append(self.name)
         info = (
-            f"software: corpus_builder.sources.crawler/{_VERSION}\r\nformat: WARC File Format 1.0\r\n"
+            f"software: corpus_builder.acquire.crawler/{_VERSION}\r\nformat: WARC File Format 1.0\r\n"
             f"http-header-user-agent: {self.user_agent}\r\nrobots: classic\r\n"
         ).encode()
         rec = self._writer.create_warc_record(

@@ -1,0 +1,1 @@
+"""Tools that fetch raw data into files the readers then read."""
