@@ -12,7 +12,7 @@ import typer
 
 from corpus_builder.config.loader import ConfigError, all_errors, load_config
 from corpus_builder.contracts import outputs
-from corpus_builder.contracts.errors import EXIT_BAD_INPUT, EXIT_FAILED, CorpusBuilderError
+from corpus_builder.contracts.errors import EXIT_BAD_INPUT, CorpusBuilderError
 
 app = typer.Typer(
     add_completion=False,
@@ -300,7 +300,7 @@ def train_tokenizer_command(
 
 
 # the crawl options' defaults are CrawlSettings' own, so --help cannot drift from the code
-from corpus_builder.acquire.crawler import CrawlSettings as _CS  # noqa: E402
+from corpus_builder.acquire.crawl_settings import CrawlSettings as _CS  # noqa: E402
 
 
 @app.command()
@@ -356,10 +356,7 @@ def crawl(
 ) -> None:
     """Crawl a URL list (WARP) into WARC files: robots.txt (RFC 9309), per-host delay, no non-public
     addresses; rerunning the same command resumes."""
-    import asyncio
-
-    from corpus_builder.acquire.crawler import CrawlLockedError, crawl_async, read_url_list
-
+    # (this function's length is its option declarations; the work is in _crawl)
     try:
         settings = _CS(
             user_agent=user_agent,
@@ -379,13 +376,23 @@ def crawl(
             allow_networks=allow_network or [],
             retry_failed=retry_failed,
         )
+    except ValueError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    _crawl(urls, out, settings)
+
+
+def _crawl(urls: Path, out: Path, settings: _CS) -> None:
+    import asyncio
+
+    from corpus_builder.acquire.crawl_store import read_url_list
+    from corpus_builder.acquire.crawler import crawl_async
+
+    try:
         url_list = read_url_list(urls)
     except (ValueError, OSError) as exc:
         _fail(f"{urls}: {exc}" if isinstance(exc, OSError) else str(exc), EXIT_BAD_INPUT)
-    try:
+    with _exit_on_error():
         summary = asyncio.run(crawl_async(url_list, out, settings))
-    except CrawlLockedError as exc:
-        _fail(str(exc), EXIT_FAILED)
     outcomes = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.outcomes.items())) or "nothing to do"
     typer.echo(
         f"done: {summary.urls:,} URL(s), {summary.skipped:,} already logged → {out}/crawl.sqlite"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from corpus_builder.acquire.crawler import CrawlSettings, crawl_async
+from corpus_builder.acquire.crawl_settings import CrawlSettings
+from corpus_builder.acquire.crawler import crawl_async
 from corpus_builder.sources.documents import SourceDocument, SourceError
 from corpus_builder.sources.pdf import PdfTextError, iter_warc_pdfs, pdf_to_text
 from tests.test_crawler import Server

@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from corpus_builder.acquire.crawler import CrawlSettings, Outcome, address_allowed, crawl, crawl_async
+from corpus_builder.acquire.crawl_settings import CrawlSettings, Outcome
+from corpus_builder.acquire.crawler import crawl, crawl_async
+from corpus_builder.acquire.crawler_guard import address_allowed
 from corpus_builder.sources.warc.reader import iter_warc
 from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
 

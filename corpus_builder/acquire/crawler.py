@@ -54,364 +54,45 @@ PDF responses become documents through :mod:`corpus_builder.sources.pdf`.
 Command line: ``corpus-build crawl URLS --out DIR`` (``--help`` lists every option with its default).
 """
 
-from __future__ import annotations
-
 import asyncio
-import fcntl
-import gzip
 import io
 import os
-import re
-import socket
-import sqlite3
 import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from protego import Protego
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
+from corpus_builder.acquire.crawl_settings import CrawlSettings, CrawlSummary, Outcome
+from corpus_builder.acquire.crawl_store import (
+    CrawlLock,
+    CrawlLog,
+    WarcOutput,
+    normalise_url,
+    read_url_list,
+    repair_warcs,
+)
 from corpus_builder.acquire.crawler_guard import (
     AddressPolicy,
     InvalidTarget,
     RefusedTarget,
     Target,
-    address_allowed,
     guarded_socket_factory,
     parse_target,
     refusal_in,
 )
 from corpus_builder.sources.remote import RETRY_STATUS, backoff_delay
 
-__all__ = [
-    "CrawlSettings",
-    "CrawlSummary",
-    "Outcome",
-    "crawl",
-    "crawl_async",
-    "read_url_list",
-    "address_allowed",
-    "CrawlLockedError",
-]
-
-_VERSION = "0.1"
-DEFAULT_USER_AGENT = (
-    f"corpus_builder-crawler/{_VERSION} (LLM pre-training corpus research; +contact in README)"
-)
 _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 _ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: at least 500 KiB must be parsed
 _ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2
 _CHUNK = 64 * 1024
-LOCK_FILE = "crawl.lock"
-
-
-class Outcome:
-    """Values of the ``outcome`` column of the crawl log."""
-
-    FETCHED = "fetched"  # final response 2xx (possibly cut: see reason)
-    HTTP_ERROR = "http_error"  # final response 4xx/5xx/other (written to the WARC too)
-    REDIRECT_LOOP = "redirect_loop"
-    TOO_MANY_REDIRECTS = "too_many_redirects"
-    ROBOTS_DISALLOWED = "robots_disallowed"
-    ROBOTS_UNAVAILABLE = "robots_unavailable"  # robots.txt unreachable: host treated as disallowed
-    REFUSED = "refused"  # scheme or address not allowed; nothing was sent to it
-    INVALID = "invalid"  # malformed URL, host or Location header; nothing was sent to it
-    ERROR = "error"  # timeout / connection error after all retries, or an unexpected failure
-
-    RETRYABLE = frozenset({ERROR, ROBOTS_UNAVAILABLE})
-
-
-@dataclass
-class CrawlSettings:
-    user_agent: str = DEFAULT_USER_AGENT
-    global_concurrency: int = 32
-    per_host_concurrency: int = 1
-    per_host_delay_s: float = 1.0
-    timeout_s: float = 30.0
-    connect_timeout_s: float = 10.0
-    retries: int = 2
-    backoff_s: float = 1.0
-    max_retry_after_s: float = 60.0
-    # robots.txt Crawl-delay (not in RFC 9309; honoured by Bing and Yandex) raises the per-host delay,
-    # up to this cap, so that a site asking for an hour per page does not stall the crawl for days.
-    max_crawl_delay_s: float = 30.0
-    max_body_bytes: int = 10_000_000
-    max_redirects: int = 5
-    respect_robots: bool = True
-    allow_private: bool = False
-    allow_networks: list[str] = field(default_factory=list)
-    warc_max_bytes: int = 1_000_000_000
-    warc_prefix: str = "crawl"
-    retry_failed: bool = False
-    accept_language: str | None = "ja,en;q=0.8"
-
-    def __post_init__(self) -> None:
-        if self.global_concurrency < 1 or self.per_host_concurrency < 1:
-            raise ValueError("concurrency limits must be >= 1")
-        if self.per_host_delay_s < 0 or self.timeout_s <= 0 or self.max_body_bytes <= 0:
-            raise ValueError("per_host_delay_s >= 0, timeout_s > 0 and max_body_bytes > 0 are required")
-        if self.max_crawl_delay_s < 0:
-            raise ValueError("max_crawl_delay_s must be >= 0")
-        if self.max_redirects < 0 or self.retries < 0:
-            raise ValueError("max_redirects and retries must be >= 0")
-        AddressPolicy(allow_networks=self.allow_networks)  # raises ValueError on a bad CIDR
-
-
-@dataclass
-class CrawlSummary:
-    urls: int  # distinct URLs in the list
-    skipped: int  # already in the log (resumed run)
-    outcomes: dict[str, int]  # outcome -> count, for this run
-    truncated: int  # bodies cut at max_body_bytes in this run
-    requests: int  # HTTP requests sent in this run (robots.txt, retries, redirect hops included)
-    bytes: int  # body bytes received in this run
-    warc_files: list[str]  # files written in this run
-    elapsed_s: float
-
-
-# ---------------------------------------------------------------------------------------------------------
-# URL list, log, WARC writer
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _normalise(url: str) -> str:
-    """Lower-case scheme and host, no fragment; a line that does not even split is kept as it is, so that
-    the crawl logs it as ``invalid`` under the text the user wrote."""
-    text = url.strip()
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return text
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
-
-
-def read_url_list(path: str | os.PathLike) -> list[str]:
-    """URLs of a list file (plain or .gz), normalised (lower-case scheme/host, no fragment), deduplicated.
-
-    Nothing is rejected here: bytes that are not UTF-8 become U+FFFD, and a malformed line is crawled
-    (and logged as ``invalid`` with its reason) like any other, so one bad line costs one row.
-    """
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    out, seen = [], set()
-    for line in data.decode("utf-8", "replace").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        url = _normalise(line)
-        if url not in seen:
-            seen.add(url)
-            out.append(url)
-    return out
-
-
-class CrawlLockedError(RuntimeError):
-    """Another crawler holds the lock on the output directory."""
-
-
-class _OutLock:
-    """An exclusive ``flock`` on ``out_dir/crawl.lock``, so two crawlers never share a log and WARC files.
-
-    The kernel drops the lock when its holder exits, however it exits (a SIGKILL included); the file's
-    text (pid, host, start time) only serves to name the holder in the message.
-    """
-
-    def __init__(self, out_dir: Path) -> None:
-        self.path = out_dir / LOCK_FILE
-        self.f = open(self.path, "a+")  # noqa: SIM115 - held for the whole crawl
-        try:
-            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.f.seek(0)
-            holder = self.f.read().strip() or "unknown process"
-            self.f.close()
-            raise CrawlLockedError(
-                f"{out_dir} is in use by another crawler ({holder}); wait for it to finish"
-                " or use another --out"
-            ) from None
-        self.f.seek(0)
-        self.f.truncate()
-        started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.f.write(f"pid {os.getpid()} on {socket.gethostname()}, started {started}")
-        self.f.flush()
-
-    def release(self) -> None:
-        self.f.seek(0)
-        self.f.truncate()
-        fcntl.flock(self.f, fcntl.LOCK_UN)
-        self.f.close()
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS urls (
-    url TEXT PRIMARY KEY,
-    outcome TEXT NOT NULL,
-    http_status INTEGER,
-    final_url TEXT,
-    redirects INTEGER NOT NULL DEFAULT 0,
-    warc_file TEXT,
-    warc_offset INTEGER,
-    warc_length INTEGER,
-    bytes INTEGER NOT NULL DEFAULT 0,
-    reason TEXT,
-    fetched_at TEXT NOT NULL
-)
-"""
-
-
-class _Log:
-    def __init__(self, path: Path) -> None:
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(_SCHEMA)
-
-    def done(self, retry_failed: bool) -> set[str]:
-        rows = self.db.execute("SELECT url, outcome FROM urls").fetchall()
-        return {u for u, o in rows if not (retry_failed and o in Outcome.RETRYABLE)}
-
-    def warc_ends(self) -> dict[str, int]:
-        rows = self.db.execute(
-            "SELECT warc_file, MAX(warc_offset + warc_length) FROM urls"
-            " WHERE warc_file IS NOT NULL GROUP BY warc_file"
-        ).fetchall()
-        return {f: int(end) for f, end in rows}
-
-    def record(
-        self,
-        url: str,
-        outcome: str,
-        status: int | None,
-        final_url: str | None,
-        redirects: int,
-        warc: tuple[str, int, int] | None,
-        nbytes: int,
-        reason: str | None,
-    ) -> None:
-        wf, wo, wl = warc if warc else (None, None, None)
-        self.db.execute(
-            "INSERT OR REPLACE INTO urls VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                url,
-                outcome,
-                status,
-                final_url,
-                redirects,
-                wf,
-                wo,
-                wl,
-                nbytes,
-                reason,
-                datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            ),
-        )
-
-    def close(self) -> None:
-        self.db.close()
-
-
-class _WarcOut:
-    """Appends gzip members to rotating WARC files; one call writes one URL's records contiguously."""
-
-    def __init__(self, out_dir: Path, settings: CrawlSettings) -> None:
-        self.dir = out_dir
-        self.prefix = settings.warc_prefix
-        self.max_bytes = settings.warc_max_bytes
-        self.user_agent = settings.user_agent
-        self._buf = io.BytesIO()
-        self._writer = WARCWriter(self._buf, gzip=False)
-        existing = [
-            int(m.group(1))
-            for p in out_dir.glob(f"{self.prefix}-*.warc.gz")
-            if (m := re.fullmatch(rf"{re.escape(self.prefix)}-(\d+)\.warc\.gz", p.name))
-        ]
-        self.seq = max(existing, default=-1)
-        self.f = None
-        self.name: str | None = None
-        self.size = 0
-        self.written: list[str] = []
-
-    def _serialise(self, record) -> bytes:
-        self._buf.seek(0)
-        self._buf.truncate()
-        self._writer.write_record(record)
-        return gzip.compress(self._buf.getvalue(), compresslevel=6, mtime=0)
-
-    def _open_next(self) -> None:
-        if self.f is not None:
-            self.f.close()
-        self.seq += 1
-        self.name = f"{self.prefix}-{self.seq:05d}.warc.gz"
-        self.f = open(self.dir / self.name, "ab")  # noqa: SIM115 - kept open across calls
-        self.size = self.f.tell()
-        self.written.append(self.name)
-        info = (
-            f"software: corpus_builder.acquire.crawler/{_VERSION}\r\nformat: WARC File Format 1.0\r\n"
-            f"http-header-user-agent: {self.user_agent}\r\nrobots: classic\r\n"
-        ).encode()
-        rec = self._writer.create_warc_record(
-            self.name,
-            "warcinfo",
-            payload=io.BytesIO(info),
-            length=len(info),
-            warc_headers_dict={"WARC-Filename": self.name, "Content-Type": "application/warc-fields"},
-        )
-        data = self._serialise(rec)
-        self.f.write(data)
-        self.f.flush()
-        self.size += len(data)
-
-    def write(self, records: list) -> tuple[str, int, int]:
-        """Write the records; returns (file name, offset, length) once they are flushed to the OS."""
-        if self.f is None or self.size >= self.max_bytes:
-            self._open_next()
-        data = b"".join(self._serialise(r) for r in records)
-        offset = self.size
-        self.f.write(data)
-        self.f.flush()
-        self.size += len(data)
-        return self.name, offset, len(data)  # type: ignore[return-value]
-
-    def close(self) -> None:
-        if self.f is not None:
-            self.f.close()
-            self.f = None
-
-
-def _repair_warcs(out_dir: Path, prefix: str, ends: dict[str, int]) -> None:
-    """Cut every WARC file back to the end of its last logged record (drops a half-written tail).
-
-    A file without any logged record keeps only its warcinfo member (or nothing, if even that is damaged).
-    """
-    for p in sorted(out_dir.glob(f"{prefix}-*.warc.gz")):
-        size = p.stat().st_size
-        end = ends.get(p.name)
-        if end is None:
-            end = _first_member_end(p)
-        if end < size:
-            with open(p, "r+b") as f:
-                f.truncate(end)
-
-
-def _first_member_end(path: Path) -> int:
-    """Byte length of the first complete gzip member (the warcinfo record), 0 if there is none."""
-    import zlib
-
-    data = path.read_bytes()[: 1 << 20]
-    d = zlib.decompressobj(31)
-    try:
-        d.decompress(data)
-    except zlib.error:
-        return 0
-    return len(data) - len(d.unused_data) if d.eof else 0
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -473,7 +154,7 @@ class _Fail(Exception):
 
 
 class _Crawler:
-    def __init__(self, settings: CrawlSettings, log: _Log, warc: _WarcOut) -> None:
+    def __init__(self, settings: CrawlSettings, log: CrawlLog, warc: WarcOutput) -> None:
         self.s = settings
         self.log = log
         self.warc = warc
@@ -568,8 +249,10 @@ class _Crawler:
                 refused = refusal_in(e)
                 if refused is not None:  # the socket factory refused every address: nothing was sent
                     raise _Fail(Outcome.REFUSED, refused) from None
-                last = f"connection error: {e}" if isinstance(e, aiohttp.ClientConnectorError) else (
-                    f"{type(e).__name__}: {e}"
+                last = (
+                    f"connection error: {e}"
+                    if isinstance(e, aiohttp.ClientConnectorError)
+                    else (f"{type(e).__name__}: {e}")
                 )
             else:
                 if resp.status not in RETRY_STATUS or attempt == self.s.retries:
@@ -608,7 +291,7 @@ class _Crawler:
             loc = resp.header("location")
             if resp.status in _REDIRECT_STATUS and loc:
                 try:
-                    url = _normalise(urljoin(url, loc))
+                    url = normalise_url(urljoin(url, loc))
                 except ValueError as e:
                     raise _Fail(
                         Outcome.ROBOTS_UNAVAILABLE,
@@ -683,7 +366,7 @@ class _Crawler:
 
     def _next_hop(self, current: str, location: str) -> str:
         try:
-            return _normalise(urljoin(current, location))
+            return normalise_url(urljoin(current, location))
         except ValueError as e:
             raise _Fail(Outcome.INVALID, f"malformed Location header {location[:200]!r}: {e}") from None
 
@@ -780,14 +463,14 @@ async def crawl_async(urls: list[str], out_dir: str | os.PathLike, settings: Cra
     start = time.monotonic()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    lock = _OutLock(out)
+    lock = CrawlLock(out)
     try:
-        log = _Log(out / "crawl.sqlite")
+        log = CrawlLog(out / "crawl.sqlite")
         try:
             done = log.done(settings.retry_failed)
-            _repair_warcs(out, settings.warc_prefix, log.warc_ends())
+            repair_warcs(out, settings.warc_prefix, log.warc_ends())
             todo = [u for u in urls if u not in done]
-            warc = _WarcOut(out, settings)
+            warc = WarcOutput(out, settings)
             crawler = _Crawler(settings, log, warc)
             try:
                 if todo:

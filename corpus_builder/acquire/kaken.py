@@ -34,6 +34,7 @@ from pathlib import Path
 
 import requests
 
+from corpus_builder.contracts.errors import RunFailedError
 from corpus_builder.sources.kaken import local_name
 from corpus_builder.sources.remote import RETRY_STATUS, backoff_delay
 from corpus_builder.writers.atomic import atomic_open_url
@@ -41,7 +42,7 @@ from corpus_builder.writers.atomic import atomic_open_url
 __all__ = ["KakenSettings", "KakenCapError", "HarvestSummary", "harvest"]
 
 
-class KakenCapError(RuntimeError):
+class KakenCapError(RunFailedError):
     """A query that cannot be narrowed below the API's result cap."""
 
 
