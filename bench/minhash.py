@@ -226,9 +226,9 @@ def run_pool(phases: list[Phase], workers: int) -> dict[str, float]:
                 peaks = list(pool.map(_run_one, [phase] * n, range(n)))
             peak_kb = max([peak_kb, *peaks])
             queue = phase.finish() + queue
-            group = "cc rounds" if phase.name.startswith("dedup.cc.") else phase.name
+            group = "component rounds" if phase.name.startswith("dedup.components.") else phase.name
             times[group] = times.get(group, 0.0) + time.perf_counter() - t0
-            if phase.name.startswith("dedup.cc."):
+            if phase.name.startswith("dedup.components."):
                 times["rounds"] = times.get("rounds", 0) + 1
     times["peak_rss_mb"] = peak_kb / 1024
     return times
@@ -425,8 +425,8 @@ def section_scale(sizes: list[int], workers: int, partitions: int, budget_s: flo
         f"Synthetic ~100-char Japanese documents (10% planted duplicates), llm-jp-v4 preset, exact+near, "
         f"{partitions} partitions, {workers} worker processes on {os.cpu_count()} CPUs.",
         "",
-        "| docs | wall s | docs/s | signatures s | buckets s | cc rounds (s) | resolve+filter s | kept | "
-        "peak RSS of a task process (MB) | work files (MB) |",
+        "| docs | wall s | docs/s | signatures s | buckets s | component rounds (s) | resolve+filter s | "
+        "kept | peak RSS of a task process (MB) | work files (MB) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     start = time.perf_counter()
@@ -437,7 +437,7 @@ def section_scale(sizes: list[int], workers: int, partitions: int, budget_s: flo
         t = _scale_point(n, workers, partitions)
         lines.append(
             f"| {n:,} | {t['wall']:.1f} | {n / t['wall']:,.0f} | {t['dedup.signatures']:.1f} | "
-            f"{t['dedup.buckets']:.1f} | {int(t.get('rounds', 0))} ({t.get('cc rounds', 0):.1f}) | "
+            f"{t['dedup.buckets']:.1f} | {int(t.get('rounds', 0))} ({t.get('component rounds', 0):.1f}) | "
             f"{t['dedup.resolve'] + t['dedup.filter']:.1f} | "
             f"{t['kept']:,} | {t['peak_rss_mb']:.0f} | {t['work_mb']:.0f} |"
         )

@@ -237,7 +237,7 @@ def test_long_chain_needs_many_rounds(tmp_path: Path) -> None:
     assert kept_ids(tmp_path) == {"d150"}
     ex = excluded(tmp_path)
     assert len(ex) == n - 1 and {r["duplicate_of"] for r in ex.values()} == {"d150"}
-    assert sum(name.startswith("dedup.cc.round") for name in names) >= 4
+    assert sum(name.startswith("dedup.components.round") for name in names) >= 4
     assert read_all(tmp_path, "deduped").column("dup_cluster_size").to_pylist() == [n]
 
 

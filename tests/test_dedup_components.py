@@ -10,15 +10,10 @@ import numpy as np
 import pytest
 
 from corpus_builder.config.dedup import DedupConfig
-from corpus_builder.dedup import components as cc
-from corpus_builder.dedup.phases import (
-    ComponentRound,
-    ResolvePhase,
-    _read_edges,
-    _round_dir,
-    _write_edges,
-    _write_json,
-)
+from corpus_builder.dedup import components
+from corpus_builder.dedup.phases.component_rounds import ComponentRound
+from corpus_builder.dedup.phases.resolve import ResolvePhase
+from corpus_builder.dedup.phases.scratch import read_edges, round_stats, write_edges, write_json
 from corpus_builder.phases.base import PhaseStep, RunContext
 
 
@@ -35,9 +30,9 @@ def run_rounds(
     # split the input edges over "bucket tasks" like the real bucket phase
     chunks = np.array_split(np.arange(hi.size), partitions)
     for src, idx in enumerate(chunks):
-        k, o = cc.both_layout(hi[idx], lo[idx])
-        _write_edges(folder, 0, src, k, o, partitions)
-        _write_json(folder, f"{_round_dir(0)}/_stats/{src:05d}.json", {"edges": int(idx.size), "changes": 1})
+        k, o = components.both_layout(hi[idx], lo[idx])
+        write_edges(folder, 0, src, k, o, partitions)
+        write_json(folder, round_stats(0, src), {"edges": int(idx.size), "changes": 1})
     rng = random.Random(seed)
     phase = ComponentRound(config, ctx, 1)
     rounds = 0
@@ -50,7 +45,7 @@ def run_rounds(
         (phase,) = phase.finish()
     result: dict[int, int] = {}
     for p in range(partitions):
-        k, o = _read_edges(folder, phase.final_round, p)
+        k, o = read_edges(folder, phase.final_round, p)
         for x, y in zip(k.tolist(), o.tolist(), strict=False):
             if x < y:
                 assert y not in result, "a node has two centres"
@@ -60,7 +55,7 @@ def run_rounds(
 
 
 def expected(edges: list[tuple[int, int]]) -> dict[int, int]:
-    return cc.components_reference(edges)
+    return components.components_reference(edges)
 
 
 def graphs() -> dict[str, list[tuple[int, int]]]:
@@ -108,11 +103,11 @@ def test_components_match_union_find(tmp_path: Path, name: str, partitions: int)
 
 def test_reducers_directly() -> None:
     # large-star at 5 with neighbours {2, 7, 9}: 7 and 9 move to 2
-    hi, lo, ch = cc.large_star(np.array([5, 5, 5], np.uint64), np.array([2, 7, 9], np.uint64))
+    hi, lo, ch = components.large_star(np.array([5, 5, 5], np.uint64), np.array([2, 7, 9], np.uint64))
     assert list(zip(hi.tolist(), lo.tolist(), strict=False)) == [(7, 2), (9, 2)] and ch == 1
     # small-star at 9 with smaller neighbours {3, 4}: 9 and 4 move to 3
-    hi, lo, ch = cc.small_star(np.array([9, 9], np.uint64), np.array([3, 4], np.uint64))
+    hi, lo, ch = components.small_star(np.array([9, 9], np.uint64), np.array([3, 4], np.uint64))
     assert list(zip(hi.tolist(), lo.tolist(), strict=False)) == [(4, 3), (9, 3)] and ch == 1
     # a converged star changes nothing
-    hi, lo, ch = cc.small_star(np.array([4, 9], np.uint64), np.array([3, 3], np.uint64))
+    hi, lo, ch = components.small_star(np.array([4, 9], np.uint64), np.array([3, 3], np.uint64))
     assert ch == 0

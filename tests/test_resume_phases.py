@@ -46,7 +46,7 @@ app(prog_name="corpus-build", args=sys.argv[1:])
 PHASES = {
     "dedup.signatures": "dedup",
     "dedup.buckets": "dedup",
-    "dedup.cc.round-001": "dedup",
+    "dedup.components.round-001": "dedup",
     "dedup.resolve": "dedup",
     "dedup.filter": "deduped",
     "tokenizer.train": "tokenizer",
@@ -60,7 +60,7 @@ _rng = random.Random(20240220)
 KILL_POINTS = [
     (_rng.choice(group), _rng.choice(["completed", "writing"]))
     for group in (
-        ["dedup.signatures", "dedup.buckets", "dedup.cc.round-001", "dedup.resolve", "dedup.filter"],
+        ["dedup.signatures", "dedup.buckets", "dedup.components.round-001", "dedup.resolve", "dedup.filter"],
         ["tokenizer.train", "tokenize"],
         ["mixture.scan", "mixture.partition", "mixture.shuffle"],
     )

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from corpus_builder.cli import app
-from corpus_builder.dedup.phases import DedupError
+from corpus_builder.dedup import DedupError
 from corpus_builder.run import RunOptions, run_pipeline
 
 REPO = Path(__file__).resolve().parents[1]

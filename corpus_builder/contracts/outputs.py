@@ -33,6 +33,8 @@ MIXTURE_MANIFEST = "mixture/manifest.json"
 #: The run's manifest and the per-task counts it is built from.
 MANIFEST = "manifest.json"
 COUNTS = "counts"
+#: The page `corpus-build report` writes into the output directory (unless told another path).
+REPORT_HTML = "report.html"
 #: Per-phase logs, stats and completion markers; the run's identity and lock.
 LOGS = "_logs"
 RUN_IDENTITY = "_logs/run_identity.json"
@@ -49,3 +51,11 @@ def by_language(folder: str, lang: str, task: str) -> str:
 
 def phase_logs(phase: str) -> str:
     return f"{LOGS}/{phase}"
+
+
+#: A phase's datatrove stats summed over its tasks (with timings), in its `phase_logs` folder.
+PHASE_STATS = "stats.json"
+
+
+def phase_stats(phase: str) -> str:
+    return f"{phase_logs(phase)}/{PHASE_STATS}"

@@ -1,7 +1,7 @@
 """Exact, URL and MinHash near-duplicate removal as phases over sharded Parquet.
 
 Public API: `DedupConfig`, `build_dedup_phases(config, ctx)`, `s_curve_table` / `print_plan`
-(tests run the phases with `corpus_builder.phases.inline.run_phases`). See `phases.py` for the
+(tests run the phases with `corpus_builder.phases.inline.run_phases`). See `phases/__init__.py` for the
 phase chain and outputs.
 """
 

@@ -32,7 +32,7 @@ def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a[keep], b[keep]
 
 
-def _groups(k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def key_groups(k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For rows sorted by k: the distinct keys, each group's start row, each row's group index."""
     starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
     group_of_row = np.repeat(np.arange(starts.size), np.diff(np.append(starts, k.size)))
@@ -45,7 +45,7 @@ def large_star(k: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray, in
     k, o = unique_pairs(k[mask], o[mask])
     if k.size == 0:
         return k, o, 0
-    keys, starts, g = _groups(k)
+    keys, starts, g = key_groups(k)
     m = np.minimum(np.minimum.reduceat(o, starts), keys)
     larger = o > k
     changed_groups = np.zeros(keys.size, dtype=bool)
@@ -62,7 +62,7 @@ def small_star(k: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray, in
     k, o = unique_pairs(k[mask], o[mask])
     if k.size == 0:
         return k, o, 0
-    keys, starts, g = _groups(k)
+    keys, starts, g = key_groups(k)
     m = np.minimum.reduceat(o, starts)  # rows sorted by (k, o): the first o of each group
     sizes = np.diff(np.append(starts, k.size))
     changes = int(np.count_nonzero(sizes > 1))

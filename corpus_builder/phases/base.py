@@ -51,7 +51,7 @@ class Phase(ABC):
     def finish(self) -> list[Phase]:
         """Called in the driver once every task succeeded (again on a resumed run, so it must be a
         pure function of the outputs). Returns follow-up phases to run next, e.g. another round of
-        an iterative algorithm; their names must be deterministic (`dedup.cc.round-03`)."""
+        an iterative algorithm; their names must be deterministic (`dedup.components.round-003`)."""
         return []
 
 

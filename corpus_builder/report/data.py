@@ -18,6 +18,19 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpus_builder.contracts.errors import BadInputError
+from corpus_builder.contracts.outputs import (
+    DEDUP_CLUSTERS,
+    DEDUPED,
+    DOCUMENTS,
+    DOCUMENTS_PHASE,
+    EXCLUDED,
+    LOGS,
+    MANIFEST,
+    MIXTURE_MANIFEST,
+    PHASE_STATS,
+    TOKENIZED,
+    phase_stats,
+)
 
 UNKNOWN_LANG = "und"
 DEDUP_STAGE_ORDER = ("dedup.exact", "dedup.url", "dedup.near")
@@ -115,7 +128,7 @@ def _read(path: Path, columns: list[str]) -> dict[str, list]:
 def document_steps(out: Path) -> list[tuple[str, bool]]:
     """The document phase's steps in pipeline order, from its merged stats: (stage name, exact).
     Every step's stats carry its stage name (DocumentStep.set_name), so all of them are exact."""
-    path = out / "_logs" / "documents" / "stats.json"
+    path = out / phase_stats(DOCUMENTS_PHASE)
     if not path.is_file():
         return []
     steps = []
@@ -158,77 +171,25 @@ def load_run(output_dir: str | Path, examples_per_rule: int = 3, example_chars: 
     out = Path(output_dir)
     if "://" in str(output_dir):
         raise ReportError(f"{output_dir}: the report reads a local output directory only")
-    manifest_path = out / "manifest.json"
+    manifest_path = out / MANIFEST
     if not manifest_path.is_file():
-        raise ReportError(f"{out}: no manifest.json; is this the output directory of a finished run?")
+        raise ReportError(f"{out}: no {MANIFEST}; is this the output directory of a finished run?")
     manifest = _read_json(manifest_path)
 
-    # --- excluded rows: (source, lang, stage, reason) → docs, chars; examples; lang scores; lengths
-    removed: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    examples: dict[tuple[str, str], list[Example]] = defaultdict(list)
-    lang_scores: dict[str, dict[str, list[float]]] = {
-        "kept": defaultdict(list),
-        "excluded": defaultdict(list),
-    }
-    lengths: dict[str, list[int]] = {"kept": [], "excluded": []}
-    seen_stages: list[str] = []
-    columns = ["source", "stage", "reason", "lang", "lang_score", "text_chars", "text", "url"]
-    for path in _parquet_files(out / "excluded", "*.parquet"):
-        cols = _read(path, columns)
-        for i in range(len(cols["stage"])):
-            source, stage, reason = cols["source"][i], cols["stage"][i], cols["reason"][i]
-            lang = cols["lang"][i] or UNKNOWN_LANG
-            chars = cols["text_chars"][i] or 0
-            entry = removed[(source, lang, stage, reason)]
-            entry[0] += 1
-            entry[1] += chars
-            if stage not in seen_stages:
-                seen_stages.append(stage)
-            bucket = examples[(stage, reason)]
-            if len(bucket) < examples_per_rule and cols["text"][i]:
-                text = cols["text"][i]
-                text = text[:example_chars] + ("…" if len(text) > example_chars else "")
-                bucket.append(Example(stage, reason, cols["lang"][i], cols["url"][i], text))
-            if cols["lang_score"][i] is not None and cols["lang"][i]:
-                lang_scores["excluded"][lang].append(float(cols["lang_score"][i]))
-            if chars and not stage.startswith("dedup."):
-                lengths["excluded"].append(int(chars))
-    for path in _parquet_files(out / "documents", "*/*.parquet"):
-        pf = pq.ParquetFile(path)
-        table = pf.read(columns=["lang", "lang_score", "text"])
-        for lang, score in zip(
-            table.column("lang").to_pylist(), table.column("lang_score").to_pylist(), strict=True
-        ):
-            lang_scores["kept"][lang].append(float(score))
-        lengths["kept"].extend(pc.utf8_length(table.column("text")).to_pylist())
-
+    excluded = _read_excluded(out, examples_per_rule, example_chars)
+    kept_scores, kept_lengths = _read_kept(out)
     totals = manifest.get("totals", {})
     dedup_totals = manifest.get("phase_totals", {}).get("dedup")
     final = (dedup_totals or totals).get("kept", {})
     for by_stage in ((dedup_totals or {}).get("excluded") or {}).values():
         for stage in by_stage:
-            if stage not in seen_stages:
-                seen_stages.append(stage)
-    for source, count in (totals.get("read_errors") or {}).items():
-        if count:
-            removed[(source, UNKNOWN_LANG, "read", "unreadable_record")][0] += count
+            if stage not in excluded.stages:
+                excluded.stages.append(stage)
+    _add_what_tables_miss(excluded.removed, totals, dedup_totals or {})
 
-    # Counts from the excluded tables must agree with the manifest; if the tables are missing
-    # (e.g. removed), fall back to the manifest's per-reason counts without languages.
-    table_counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    for (source, _lang, stage, reason), (docs, _chars) in removed.items():
-        table_counts[(source, stage, reason)] += docs
-    for block in (totals, dedup_totals or {}):
-        for source, by_stage in (block.get("excluded") or {}).items():
-            for stage, by_reason in by_stage.items():
-                for reason, count in by_reason.items():
-                    missing = count - table_counts.get((source, stage, reason), 0)
-                    if missing > 0:
-                        removed[(source, UNKNOWN_LANG, stage, reason)][0] += missing
-
-    order = stage_order(manifest, seen_stages, document_steps(out))
+    order = stage_order(manifest, excluded.stages, document_steps(out))
     token_ratio, tokens_measured = _token_ratio(out, final)
-    funnel = _funnel(order, removed, final, token_ratio)
+    funnel = _funnel(order, excluded.removed, final, token_ratio)
     return RunData(
         output_dir=out,
         manifest=manifest,
@@ -236,19 +197,92 @@ def load_run(output_dir: str | Path, examples_per_rule: int = 3, example_chars: 
         funnel=funnel,
         token_ratio=token_ratio,
         tokens_measured=tokens_measured,
-        examples=dict(examples),
-        lang_scores={k: dict(v) for k, v in lang_scores.items()},
-        lengths=lengths,
+        examples=dict(excluded.examples),
+        lang_scores={"kept": dict(kept_scores), "excluded": dict(excluded.lang_scores)},
+        lengths={"kept": kept_lengths, "excluded": excluded.lengths},
         cluster_sizes=_cluster_sizes(out),
         mixture=_mixture(out),
         timings=_timings(out),
     )
 
 
+@dataclass
+class _Excluded:
+    """What the excluded tables say, before the manifest fills their gaps."""
+
+    removed: dict[tuple[str, str, str, str], list[int]]  # (source, lang, stage, reason) → [docs, chars]
+    examples: dict[tuple[str, str], list[Example]]  # (stage, reason) → the first few
+    lang_scores: dict[str, list[float]]  # lang → scores
+    lengths: list[int]  # text length of documents the filters dropped (dedup's are left out)
+    stages: list[str]  # in the order first seen
+
+
+def _read_excluded(out: Path, examples_per_rule: int, example_chars: int) -> _Excluded:
+    found = _Excluded(defaultdict(lambda: [0, 0]), defaultdict(list), defaultdict(list), [], [])
+    columns = ["source", "stage", "reason", "lang", "lang_score", "text_chars", "text", "url"]
+    for path in _parquet_files(out / EXCLUDED, "*.parquet"):
+        cols = _read(path, columns)
+        for i in range(len(cols["stage"])):
+            source, stage, reason = cols["source"][i], cols["stage"][i], cols["reason"][i]
+            lang = cols["lang"][i] or UNKNOWN_LANG
+            chars = cols["text_chars"][i] or 0
+            entry = found.removed[(source, lang, stage, reason)]
+            entry[0] += 1
+            entry[1] += chars
+            if stage not in found.stages:
+                found.stages.append(stage)
+            bucket = found.examples[(stage, reason)]
+            if len(bucket) < examples_per_rule and cols["text"][i]:
+                text = cols["text"][i]
+                text = text[:example_chars] + ("…" if len(text) > example_chars else "")
+                bucket.append(Example(stage, reason, cols["lang"][i], cols["url"][i], text))
+            if cols["lang_score"][i] is not None and cols["lang"][i]:
+                found.lang_scores[lang].append(float(cols["lang_score"][i]))
+            if chars and not stage.startswith("dedup."):
+                found.lengths.append(int(chars))
+    return found
+
+
+def _read_kept(out: Path) -> tuple[dict[str, list[float]], list[int]]:
+    """Language scores (lang → scores) and text lengths of the documents the filters kept."""
+    scores: dict[str, list[float]] = defaultdict(list)
+    lengths: list[int] = []
+    for path in _parquet_files(out / DOCUMENTS, "*/*.parquet"):
+        pf = pq.ParquetFile(path)
+        table = pf.read(columns=["lang", "lang_score", "text"])
+        for lang, score in zip(
+            table.column("lang").to_pylist(), table.column("lang_score").to_pylist(), strict=True
+        ):
+            scores[lang].append(float(score))
+        lengths.extend(pc.utf8_length(table.column("text")).to_pylist())
+    return scores, lengths
+
+
+def _add_what_tables_miss(
+    removed: dict[tuple[str, str, str, str], list[int]], totals: dict[str, Any], dedup_totals: dict[str, Any]
+) -> None:
+    """Counts from the excluded tables must agree with the manifest; if the tables are missing
+    (e.g. removed), fall back to the manifest's per-reason counts without languages. Unreadable
+    records have no excluded row at all: they come from the manifest's read errors."""
+    for source, count in (totals.get("read_errors") or {}).items():
+        if count:
+            removed[(source, UNKNOWN_LANG, "read", "unreadable_record")][0] += count
+    table_counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for (source, _lang, stage, reason), (docs, _chars) in removed.items():
+        table_counts[(source, stage, reason)] += docs
+    for block in (totals, dedup_totals):
+        for source, by_stage in (block.get("excluded") or {}).items():
+            for stage, by_reason in by_stage.items():
+                for reason, count in by_reason.items():
+                    missing = count - table_counts.get((source, stage, reason), 0)
+                    if missing > 0:
+                        removed[(source, UNKNOWN_LANG, stage, reason)][0] += missing
+
+
 def _token_ratio(out: Path, final: dict) -> tuple[dict[tuple[str, str], float], bool]:
     """Tokens per character of each (source, lang), from `tokenized/` and the final kept chars."""
     tokens: dict[tuple[str, str], int] = defaultdict(int)
-    for path in _parquet_files(out / "tokenized", "*/*.parquet"):
+    for path in _parquet_files(out / TOKENIZED, "*/*.parquet"):
         cols = _read(path, ["source", "lang", "token_count"])
         for source, lang, count in zip(cols["source"], cols["lang"], cols["token_count"], strict=True):
             tokens[(source, lang)] += count or 0
@@ -339,14 +373,14 @@ def _cluster_sizes(out: Path) -> list[int]:
     """One size per duplicate cluster: deduped/ holds one kept row per cluster with its size;
     without it, dedup/clusters/ lists the members of clusters larger than one."""
     sizes: list[int] = []
-    deduped = _parquet_files(out / "deduped", "*/*.parquet")
+    deduped = _parquet_files(out / DEDUPED, "*/*.parquet")
     for path in deduped:
         cols = _read(path, ["dup_cluster_size"])
         sizes.extend(int(s) for s in cols["dup_cluster_size"] if s is not None)
     if sizes:
         return sizes
     clusters: dict[str, int] = {}
-    for path in _parquet_files(out / "dedup" / "clusters", "*.parquet"):
+    for path in _parquet_files(out / DEDUP_CLUSTERS, "*.parquet"):
         cols = _read(path, ["cluster_id", "cluster_size"])
         for cid, size in zip(cols["cluster_id"], cols["cluster_size"], strict=True):
             clusters[cid] = int(size)
@@ -354,7 +388,7 @@ def _cluster_sizes(out: Path) -> list[int]:
 
 
 def _mixture(out: Path) -> list[MixtureRow]:
-    path = out / "mixture" / "manifest.json"
+    path = out / MIXTURE_MANIFEST
     if not path.is_file():
         return []
     manifest = _read_json(path)
@@ -388,25 +422,27 @@ def _mixture(out: Path) -> list[MixtureRow]:
 
 
 def phase_order(out: Path) -> list[str]:
-    logs = out / "_logs"
+    logs = out / LOGS
     if not logs.is_dir():
         return []
-    phases = [p.name for p in logs.iterdir() if (p / "stats.json").is_file()]
+    phases = [p.name for p in logs.iterdir() if (p / PHASE_STATS).is_file()]
     # run order: documents first, then by the time its stats were written (names are not ordered)
-    return sorted(phases, key=lambda p: (p != "documents", (logs / p / "stats.json").stat().st_mtime_ns, p))
+    return sorted(
+        phases, key=lambda p: (p != DOCUMENTS_PHASE, (logs / p / PHASE_STATS).stat().st_mtime_ns, p)
+    )
 
 
 def _timings(out: Path) -> list[tuple[str, str, float, int]]:
     """(phase, step, seconds summed over tasks, items timed) from datatrove's merged stats."""
     rows = []
     for phase in phase_order(out):
-        for step in _read_json(out / "_logs" / phase / "stats.json"):
+        for step in _read_json(out / phase_stats(phase)):
             time_stats = step.get("time_stats") or {}
             seconds = float(time_stats.get("total", 0.0) or 0.0)
             _, _, label = step.get("name", "").partition(": ")
-            if phase != "documents":
+            if phase != DOCUMENTS_PHASE:
                 label = phase
-            if phase == "documents" and seconds == 0.0:
+            if phase == DOCUMENTS_PHASE and seconds == 0.0:
                 continue  # reader/writer are not timed by datatrove here
             rows.append((phase, label, seconds, int(time_stats.get("n", 0) or 0)))
     return rows

@@ -29,6 +29,17 @@ import orjson
 import pyarrow.parquet as pq
 
 from corpus_builder.config.loader import load_config
+from corpus_builder.contracts.outputs import (
+    COUNTS,
+    DOCUMENTS,
+    DOCUMENTS_PHASE,
+    ERRORS,
+    EXCLUDED,
+    LOGS,
+    TOKENIZED,
+    phase_logs,
+    phase_stats,
+)
 from corpus_builder.report.data import RunData, load_run, phase_order
 
 Z95 = 1.959964
@@ -139,39 +150,51 @@ class Estimate:
         """Fixed start-up + the document phase over min(workers, files) processes (one task per file,
         so a file is never split) + every later phase over `workers` processes."""
         workers = workers or self.workers
-        documents = sum(s.full_seconds for s in self.stages if s.phase == "documents")
+        documents = sum(s.full_seconds for s in self.stages if s.phase == DOCUMENTS_PHASE)
         per_file = documents / self.input_files if self.input_files else documents
         parallel = max(1, min(workers, self.input_files))
         documents_wall = max(documents / parallel, per_file)
-        later = sum(s.full_seconds for s in self.stages if s.phase != "documents")
+        later = sum(s.full_seconds for s in self.stages if s.phase != DOCUMENTS_PHASE)
         return self.fixed_s + documents_wall + later / max(1, workers)
 
     def render(self) -> str:
-        lines = [f"Estimate for {self.pipeline}"]
-        size = f"{_bytes(self.input_bytes)}" if self.input_bytes is not None else "size unknown"
-        lines.append(
-            f"input: {self.input_files:,} file(s), {size}"
-            + (
-                f" (sizes known for {self.sizes_known}/{self.input_files})"
-                if self.sizes_known < self.input_files
-                else ""
-            )
+        return "\n".join(
+            [
+                f"Estimate for {self.pipeline}",
+                *self._input_lines(),
+                "",
+                *self._stage_lines(),
+                "",
+                *self._keep_lines(),
+                "",
+                *self._output_lines(),
+                "",
+                "uncertainty:",
+                *(f"  - {note}" for note in self.notes),
+            ]
         )
-        lines.append(
-            f"sample: first {self.sample_limit:,} records of {len(self.sample_files)} file(s) → "
-            f"{self.sample_records:,} records read; {self.sample_wall_s:.1f} s wall, "
-            f"{self.sample_cpu_s:.1f} s CPU, "
-            f"peak RSS {_bytes(self.peak_rss_bytes)} per process"
+
+    def _input_lines(self) -> list[str]:
+        size = f"{_bytes(self.input_bytes)}" if self.input_bytes is not None else "size unknown"
+        known = (
+            f" (sizes known for {self.sizes_known}/{self.input_files})"
+            if self.sizes_known < self.input_files
+            else ""
         )
         bpr = (
             f"{self.bytes_per_record:,.0f} bytes/record" if self.bytes_per_record else "bytes/record unknown"
         )
-        lines.append(
-            f"records in the full input: ≈ {self.total_records:,.0f} ({bpr}; scale ×{self.scale:,.1f})"
-        )
-        lines.append("")
-        lines.append("| phase | stage | sample s | items/s | full CPU-h |")
-        lines.append("|---|---|---:|---:|---:|")
+        return [
+            f"input: {self.input_files:,} file(s), {size}" + known,
+            f"sample: first {self.sample_limit:,} records of {len(self.sample_files)} file(s) → "
+            f"{self.sample_records:,} records read; {self.sample_wall_s:.1f} s wall, "
+            f"{self.sample_cpu_s:.1f} s CPU, "
+            f"peak RSS {_bytes(self.peak_rss_bytes)} per process",
+            f"records in the full input: ≈ {self.total_records:,.0f} ({bpr}; scale ×{self.scale:,.1f})",
+        ]
+
+    def _stage_lines(self) -> list[str]:
+        lines = ["| phase | stage | sample s | items/s | full CPU-h |", "|---|---|---:|---:|---:|"]
         for s in self.stages:
             rate = f"{s.per_second:,.1f}" if s.per_second else "–"
             lines.append(
@@ -182,8 +205,10 @@ class Estimate:
             f"wall time at {self.workers} worker(s): ≈ {_duration(self.wall_seconds())} "
             f"(fixed start-up {self.fixed_s:.1f} s; the document phase runs one task per input file)"
         )
-        lines.append("")
-        lines.append("keep rates in the sample (95% Wilson interval):")
+        return lines
+
+    def _keep_lines(self) -> list[str]:
+        lines = ["keep rates in the sample (95% Wilson interval):"]
         for stage, n_in, n_out in self.keep:
             lo, hi = wilson(n_out, n_in)
             rate = n_out / n_in if n_in else 0.0
@@ -195,13 +220,14 @@ class Estimate:
             f"  {'overall':<24} {self.final_docs:>7,}/{self.sample_records:<7,} {100 * p:6.2f}%  "
             f"[{100 * lo:.2f}, {100 * hi:.2f}]"
         )
+        return lines
+
+    def _output_lines(self) -> list[str]:
         docs, docs_lo, docs_hi = self.documents_out
-        lines.append("")
-        lines.append(f"documents out: ≈ {docs:,.0f}  [{docs_lo:,.0f}, {docs_hi:,.0f}]")
-        for lang, n in sorted(self.final_by_lang.items()):
-            lines.append(f"  {lang}: ≈ {n * self.scale:,.0f}")
+        lines = [f"documents out: ≈ {docs:,.0f}  [{docs_lo:,.0f}, {docs_hi:,.0f}]"]
+        lines += [f"  {lang}: ≈ {n * self.scale:,.0f}" for lang, n in sorted(self.final_by_lang.items())]
         how = (
-            "measured per document in the sample's tokenized/"
+            f"measured per document in the sample's {TOKENIZED}/"
             if self.tokens_measured
             else (
                 "ASSUMED tokens/char (no `tokenize:` section to measure with): "
@@ -227,11 +253,7 @@ class Estimate:
             f"{k} {_bytes(v)}" for k, v in sorted(self.output_bytes.items(), key=lambda kv: -kv[1])
         )
         lines.append(f"output size: ≈ {_bytes(total_out)} ({parts})")
-        lines.append("")
-        lines.append("uncertainty:")
-        for note in self.notes:
-            lines.append(f"  - {note}")
-        return "\n".join(lines)
+        return lines
 
 
 def _bytes(n: float | None) -> str:
@@ -265,6 +287,7 @@ def _file_size(path: str) -> int | None:
 def _task_windows(log_dir: Path) -> list[tuple[float, float]]:
     """(start, end) epoch seconds of each task from its log's first and 'Processing done' lines."""
     windows = []
+    # datatrove names each task's log `logs/task_NNNNN.log` inside the phase's logging folder
     for log in sorted((log_dir / "logs").glob("task_*.log")):
         start = end = None
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -311,7 +334,7 @@ def _full_output_bytes(out: Path, scale: float, file_scale: float) -> dict[str, 
     sizes: dict[str, float] = {}
     for path in out.rglob("*"):
         relative = path.relative_to(out)
-        if not path.is_file() or relative.parts[0] == "_logs":
+        if not path.is_file() or relative.parts[0] == LOGS:
             continue
         size = path.stat().st_size
         data = 0
@@ -389,17 +412,58 @@ def _estimate_from(
     cpu: float,
     rss: int,
 ) -> Estimate:
-    manifest = data.manifest
-    # --- the sampled files: records read and how far into each file
+    files = _sampled_files(data.manifest, out, tasks, limit)
+    sample_records = sum(f.records for f in files)
+    notes: list[str] = []
+    bytes_per_record, total_records, known = _full_records(files, tasks, limit, notes)
+    scale = total_records / sample_records if sample_records else 0.0
+    stages, fixed = _stage_costs(out, data, config, len(tasks), sample_records, scale, wall)
+    outcome = _Outcome.of(data)
+    bands = None
+    if config.dedup is not None and config.dedup.near:
+        _ngram, bands, _rows = config.dedup.minhash.resolved()
+    output_bytes = _full_output_bytes(out, scale, len(tasks) / len(files) if files else 1.0)
+    notes += _sample_notes(files, len(tasks), outcome.final_docs, sample_records, limit, bool(bands), data)
+    est = Estimate(
+        pipeline=str(pipeline),
+        input_files=len(tasks),
+        input_bytes=sum(known) if known else None,
+        sizes_known=len(known),
+        sample_limit=limit,
+        sample_files=files,
+        sample_records=sample_records,
+        sample_wall_s=wall,
+        sample_cpu_s=cpu,
+        fixed_s=fixed,
+        peak_rss_bytes=rss,
+        workers=config.executor.workers,
+        bytes_per_record=bytes_per_record,
+        total_records=total_records,
+        stages=stages,
+        keep=outcome.keep,
+        final_docs=outcome.final_docs,
+        final_by_lang=outcome.final_by_lang,
+        tokens_per_doc=outcome.tokens_per_doc,
+        tokens_measured=data.tokens_measured,
+        minhash_bands=bands,
+        output_bytes=output_bytes,
+        notes=notes,
+    )
+    est.keep_before_dedup = outcome.before_dedup / sample_records if sample_records else 0.0
+    return est
+
+
+def _sampled_files(manifest: dict, out: Path, tasks: list, limit: int) -> list[FileSample]:
+    """The sampled files: records read and how far into each file (the largest record offset)."""
     files: list[FileSample] = []
     for entry in manifest["inputs"]:
         rank = int(entry["task"])
-        counts = orjson.loads((out / "counts" / f"{rank:05d}.json").read_bytes())["counts"]
+        counts = orjson.loads((out / COUNTS / f"{rank:05d}.json").read_bytes())["counts"]
         records = sum(
             n for key, n in counts.items() if key.split("|", 1)[0] in ("kept", "excluded", "errors")
         )
         max_offset = None
-        for folder in ("documents/*", "excluded", "errors"):
+        for folder in (f"{DOCUMENTS}/*", EXCLUDED, ERRORS):
             for path in out.glob(f"{folder}/{rank:05d}.parquet"):
                 if "offset" in pq.read_schema(path).names:
                     offsets = [
@@ -413,10 +477,14 @@ def _estimate_from(
             (t.path for t in tasks if t.label == entry["path"] or t.path == entry["path"]), entry["path"]
         )
         files.append(FileSample(path, _file_size(path), records, max_offset, records < limit))
-    sample_records = sum(f.records for f in files)
+    return files
 
-    # --- records in the full input
-    notes: list[str] = []
+
+def _full_records(
+    files: list[FileSample], tasks: list, limit: int, notes: list[str]
+) -> tuple[float | None, float, list[int]]:
+    """(bytes per record, records in the full input, the input sizes that are known); what could
+    not be measured is said in `notes`."""
     measured = [m for f in files if (m := f.bytes_and_records())]
     bytes_per_record = sum(b for b, _ in measured) / sum(r for _, r in measured) if measured else None
     sampled = {f.path: f for f in files}
@@ -442,71 +510,104 @@ def _estimate_from(
         notes.append(
             f"sizes unknown for {len(tasks) - len(known)} file(s): assumed the mean size of the others"
         )
-    scale = total_records / sample_records if sample_records else 0.0
+    return bytes_per_record, total_records, known
 
-    # --- time per stage, from the task logs and datatrove's step timings
-    logs = out / "_logs"
-    windows = {phase: _task_windows(logs / phase) for phase in phase_order(out)}
+
+def _stage_costs(
+    out: Path,
+    data: RunData,
+    config,  # noqa: ANN001 - PipelineConfig
+    n_tasks: int,
+    sample_records: int,
+    scale: float,
+    wall: float,
+) -> tuple[list[StageCost], float]:
+    """Time per stage, from the task logs and datatrove's step timings, and the fixed start-up
+    (the sample's wall time that no phase accounts for)."""
+    windows = {phase: _task_windows(out / phase_logs(phase)) for phase in phase_order(out)}
     phase_seconds = {phase: sum(e - s for s, e in w) for phase, w in windows.items()}
     phase_wall = {
         phase: (max(e for _, e in w) - min(s for s, _ in w)) if w else 0.0 for phase, w in windows.items()
     }
     stages: list[StageCost] = []
     timed_documents = 0.0
-    warm_processes = max(1, min(config.executor.workers, len(tasks)))
-    for step, time_stats in _document_step_times(logs / "documents" / "stats.json"):
+    warm_processes = max(1, min(config.executor.workers, n_tasks))
+    for step, time_stats in _document_step_times(out / phase_stats(DOCUMENTS_PHASE)):
         seconds, items, slowest = time_stats
         timed_documents += seconds
         # The slowest item is mostly first-call warm-up (lazy imports, caches): paid once per worker
         # process, not per record; the rest scales with the records.
         per_item = (seconds - slowest) / (items - 1) if items > 1 else seconds
         full = slowest * warm_processes + per_item * items * scale if items > 1 else seconds * scale
-        stages.append(StageCost("documents", step, seconds, items, full))
-    documents_rest = max(0.0, phase_seconds.get("documents", 0.0) - timed_documents)
+        stages.append(StageCost(DOCUMENTS_PHASE, step, seconds, items, full))
+    documents_rest = max(0.0, phase_seconds.get(DOCUMENTS_PHASE, 0.0) - timed_documents)
     stages.append(
-        StageCost("documents", "read/write/other", documents_rest, sample_records, documents_rest * scale)
+        StageCost(DOCUMENTS_PHASE, "read/write/other", documents_rest, sample_records, documents_rest * scale)
     )
     for phase, seconds in phase_seconds.items():
-        if phase == "documents":
+        if phase == DOCUMENTS_PHASE:
             continue
         factor = 1.0 if phase in CONSTANT_PHASES else scale
         items = next((i for p, _, _, i in data.timings if p == phase), 0)
         stages.append(StageCost(phase, phase, seconds, items, seconds * factor))
-    fixed = max(0.0, wall - sum(phase_wall.values()))
+    return stages, max(0.0, wall - sum(phase_wall.values()))
 
-    # --- keep rates and what comes out
-    rows = {r.stage: r for r in data.funnel if r.lang == "all"}
-    keep = [(stage, rows[stage].docs_in, rows[stage].docs_out) for stage in data.stage_order if stage in rows]
-    final_stage = data.stage_order[-1]
-    final_by_lang = {
-        r.lang: r.docs_out for r in data.funnel if r.lang != "all" and r.stage == final_stage and r.docs_out
-    }
-    final_docs = sum(final_by_lang.values())
-    before_dedup = next(
-        (rows[s].docs_in for s in data.stage_order if s.startswith("dedup.") and s in rows), final_docs
-    )
-    tokens_per_doc: dict[str, float] = {}
-    for r in data.funnel:
-        if r.lang != "all" and r.stage == final_stage and r.docs_out:
-            if data.tokens_measured and r.tokens_out is not None:
-                tokens_per_doc[r.lang] = r.tokens_out / r.docs_out
-            else:
-                ratio = ASSUMED_TOKENS_PER_CHAR.get(r.lang, ASSUMED_TOKENS_PER_CHAR_OTHER)
-                tokens_per_doc[r.lang] = r.chars_out * ratio / r.docs_out
-    bands = None
-    if config.dedup is not None and config.dedup.near:
-        _ngram, bands, _rows = config.dedup.minhash.resolved()
 
-    output_bytes = _full_output_bytes(out, scale, len(tasks) / len(files) if files else 1.0)
+@dataclass
+class _Outcome:
+    """What came out of the sample: keep rates per stage, documents and tokens per language."""
 
+    keep: list[tuple[str, int, int]]
+    final_by_lang: dict[str, int]
+    final_docs: int
+    before_dedup: int  # documents that entered dedup
+    tokens_per_doc: dict[str, float]
+
+    @classmethod
+    def of(cls, data: RunData) -> _Outcome:
+        rows = {r.stage: r for r in data.funnel if r.lang == "all"}
+        keep = [
+            (stage, rows[stage].docs_in, rows[stage].docs_out) for stage in data.stage_order if stage in rows
+        ]
+        final_stage = data.stage_order[-1]
+        final_by_lang = {
+            r.lang: r.docs_out
+            for r in data.funnel
+            if r.lang != "all" and r.stage == final_stage and r.docs_out
+        }
+        final_docs = sum(final_by_lang.values())
+        before_dedup = next(
+            (rows[s].docs_in for s in data.stage_order if s.startswith("dedup.") and s in rows), final_docs
+        )
+        tokens_per_doc: dict[str, float] = {}
+        for r in data.funnel:
+            if r.lang != "all" and r.stage == final_stage and r.docs_out:
+                if data.tokens_measured and r.tokens_out is not None:
+                    tokens_per_doc[r.lang] = r.tokens_out / r.docs_out
+                else:
+                    ratio = ASSUMED_TOKENS_PER_CHAR.get(r.lang, ASSUMED_TOKENS_PER_CHAR_OTHER)
+                    tokens_per_doc[r.lang] = r.chars_out * ratio / r.docs_out
+        return cls(keep, final_by_lang, final_docs, before_dedup, tokens_per_doc)
+
+
+def _sample_notes(
+    files: list[FileSample],
+    n_tasks: int,
+    final_docs: int,
+    sample_records: int,
+    limit: int,
+    near_dedup: bool,
+    data: RunData,
+) -> list[str]:
+    """How far the sample can be trusted, said in words for the output's `uncertainty:` list."""
     p, lo, hi = final_docs / sample_records if sample_records else 0.0, *wilson(final_docs, sample_records)
-    notes.append(
-        f"sample of {sample_records:,} records from {len(files)} of {len(tasks)} file(s): the overall "
+    notes = [
+        f"sample of {sample_records:,} records from {len(files)} of {n_tasks} file(s): the overall "
         "keep rate "
         f"{100 * p:.2f}% has a 95% interval of [{100 * lo:.2f}, {100 * hi:.2f}]% (binomial, Wilson); "
         "the first records of the first files stand for all of them"
-    )
-    if bands:
+    ]
+    if near_dedup:
         notes.append(
             "near-duplicates grow with the corpus: a sample finds few of the clusters a full run finds, so "
             "documents out after dedup are an upper bound"
@@ -523,31 +624,4 @@ def _estimate_from(
             f"{sum(f.exhausted for f in files)} sampled file(s) ended before {limit:,} records: "
             "their record counts are exact"
         )
-
-    est = Estimate(
-        pipeline=str(pipeline),
-        input_files=len(tasks),
-        input_bytes=sum(known) if known else None,
-        sizes_known=len(known),
-        sample_limit=limit,
-        sample_files=files,
-        sample_records=sample_records,
-        sample_wall_s=wall,
-        sample_cpu_s=cpu,
-        fixed_s=fixed,
-        peak_rss_bytes=rss,
-        workers=config.executor.workers,
-        bytes_per_record=bytes_per_record,
-        total_records=total_records,
-        stages=stages,
-        keep=keep,
-        final_docs=final_docs,
-        final_by_lang=final_by_lang,
-        tokens_per_doc=tokens_per_doc,
-        tokens_measured=data.tokens_measured,
-        minhash_bands=bands,
-        output_bytes=output_bytes,
-        notes=notes,
-    )
-    est.keep_before_dedup = before_dedup / sample_records if sample_records else 0.0
-    return est
+    return notes

@@ -13,6 +13,7 @@ from collections import Counter
 from html import escape
 from pathlib import Path
 
+from corpus_builder.contracts.outputs import DOCUMENTS_PHASE, LOGS, PHASE_STATS, REPORT_HTML, TOKENIZED
 from corpus_builder.report.data import FunnelRow, RunData, load_run
 
 _CSS = """
@@ -157,7 +158,8 @@ def _bar_timings(data: RunData) -> str | None:
         return None
     plt = _pyplot()
     labels = [
-        f"{step}" if phase != "documents" else f"documents/{step}" for phase, step, _, _ in data.timings
+        f"{step}" if phase != DOCUMENTS_PHASE else f"{DOCUMENTS_PHASE}/{step}"
+        for phase, step, _, _ in data.timings
     ]
     seconds = [s for _, _, s, _ in data.timings]
     fig, ax = plt.subplots(figsize=(7, 0.6 + 0.28 * len(labels)))
@@ -285,11 +287,11 @@ def render(data: RunData) -> str:
     mixture_plot = _bar_mixture(data)
     timing_plot = _bar_timings(data)
     token_note = (
-        "Tokens: the kept output's tokens are counted in <code>tokenized/</code>; earlier stages are "
+        f"Tokens: the kept output's tokens are counted in <code>{TOKENIZED}/</code>; earlier stages are "
         "estimated as characters × the measured tokens per character of the same source and language "
         "(≈)."
         if data.tokens_measured
-        else "No <code>tokenized/</code> output: token columns are not available."
+        else f"No <code>{TOKENIZED}/</code> output: token columns are not available."
     )
     body = [
         f"<h1>Corpus report: {escape(str(m.get('pipeline', '')))}</h1>",
@@ -313,7 +315,7 @@ def render(data: RunData) -> str:
         if data.mixture
         else "<p class=note>no mixture output</p>",
         "<h2>Run time per stage</h2>",
-        "<p class=note>From <code>_logs/&lt;phase&gt;/stats.json</code>: datatrove's timed seconds "
+        f"<p class=note>From <code>{LOGS}/&lt;phase&gt;/{PHASE_STATS}</code>: datatrove's timed seconds "
         "summed over "
         "tasks (reading and writing are not timed).</p>",
         _timing_table(data)
@@ -330,7 +332,7 @@ def render(data: RunData) -> str:
 
 def build_report(output_dir: str | Path, html_path: str | Path | None = None) -> Path:
     data = load_run(output_dir)
-    target = Path(html_path) if html_path else Path(output_dir) / "report.html"
+    target = Path(html_path) if html_path else Path(output_dir) / REPORT_HTML
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(render(data), encoding="utf-8")

@@ -497,6 +497,86 @@ def _site_for(rng: random.Random, lang: str, kind: str) -> tuple[str, str, str]:
     return host, _NATIVE_SITE_TITLE[lang], host
 
 
+@dataclass
+class _Chrome:
+    """Everything around the article on a page: its address, date, language tag and navigation."""
+
+    path: str
+    date_text: str
+    year: int
+    html_lang: str | None
+    menu: Sequence[str]
+    sidebar_heading: str
+    sidebar_items: Sequence[str]
+    footer: Sequence[str]
+
+
+def _article_for(
+    rng: random.Random, lang: str, kind: str, site_title: str, source: _Article | None
+) -> _Article:
+    """A fresh article, or an exact or near copy of `source` for the duplicate kinds."""
+    if kind == "duplicate" and source is not None:
+        return _Article(source.title, source.heading, list(source.paragraphs), source.topic)
+    if kind == "near_duplicate" and source is not None:
+        return _near_copy(rng, lang, source)
+    return _make_article(rng, lang, kind, site_title)
+
+
+def _chrome_for(
+    rng: random.Random, lang: str, kind: str, index: int, roman: str, article: _Article
+) -> tuple[_Chrome, _Article]:
+    """The page around the article, in the habits of the language's sites; a few Japanese blog
+    pages get an English-only <title>, so the article comes back too."""
+    year = rng.randint(2019, 2024)
+    month, day = rng.randint(1, 12), rng.randint(1, 28)
+    if lang == "ja":
+        nav = _nav("ja")
+        # Realism: some Japanese pages omit lang, a few carry an English-only <title>.
+        html_lang = "ja" if rng.random() < 0.8 else None
+        if rng.random() < 0.12 and kind in {"good", "short"}:
+            article = _Article(
+                f"{roman} - Blog", article.heading, article.paragraphs, article.topic, article.listing
+            )
+        side = nav["sidebar"]
+        chrome = _Chrome(
+            path=f"/entry/{year}/{month:02d}/{index:05d}.html",
+            date_text=f"{year}年{month}月{day}日",
+            year=year,
+            html_lang=html_lang,
+            menu=nav["menu"],
+            sidebar_heading=side[0],
+            sidebar_items=[f"{article.topic} {i}" for i in range(1, 6)],
+            footer=nav["footer"],
+        )
+    elif lang == "en":
+        nav = _nav("en")
+        html_lang = rng.choice(("en", "en-US", "en-GB", None, None))  # English pages often omit it
+        slug = "-".join(article.heading.lower().replace(":", "").split()[:5])
+        chrome = _Chrome(
+            path=f"/{year}/{month:02d}/{slug}-{index:05d}/",
+            date_text=f"{year}-{month:02d}-{day:02d}",
+            year=year,
+            html_lang=html_lang,
+            menu=nav["menu"],
+            sidebar_heading=nav["sidebar"][0],
+            sidebar_items=[f"{article.topic.title()} #{i}" for i in range(1, 6)],
+            footer=nav["footer"],
+        )
+    else:
+        labels = _OTHER_SITES[lang][1]
+        chrome = _Chrome(
+            path=f"/post/{index:05d}.html",
+            date_text=f"{year}-{month:02d}-{day:02d}",
+            year=year,
+            html_lang=lang if rng.random() < 0.8 else None,
+            menu=labels,
+            sidebar_heading=labels[1],
+            sidebar_items=labels[2:],
+            footer=labels[-2:],
+        )
+    return chrome, article
+
+
 def _make_page(
     rng: random.Random,
     *,
@@ -509,43 +589,8 @@ def _make_page(
     source: _Article | None = None,
 ) -> tuple[SamplePage, _Article]:
     host, site_title, roman = _site_for(rng, lang, kind)
-    if kind == "duplicate" and source is not None:
-        article = _Article(source.title, source.heading, list(source.paragraphs), source.topic)
-    elif kind == "near_duplicate" and source is not None:
-        article = _near_copy(rng, lang, source)
-    else:
-        article = _make_article(rng, lang, kind, site_title)
-
-    year = rng.randint(2019, 2024)
-    month, day = rng.randint(1, 12), rng.randint(1, 28)
-    if lang == "ja":
-        nav = _nav("ja")
-        date_text = f"{year}年{month}月{day}日"
-        # Realism: some Japanese pages omit lang, a few carry an English-only <title>.
-        html_lang = "ja" if rng.random() < 0.8 else None
-        if rng.random() < 0.12 and kind in {"good", "short"}:
-            article = _Article(
-                f"{roman} - Blog", article.heading, article.paragraphs, article.topic, article.listing
-            )
-        menu, side, footer = nav["menu"], nav["sidebar"], nav["footer"]
-        side_heading, side_items = side[0], [f"{article.topic} {i}" for i in range(1, 6)]
-        path = f"/entry/{year}/{month:02d}/{index:05d}.html"
-    elif lang == "en":
-        nav = _nav("en")
-        date_text = f"{year}-{month:02d}-{day:02d}"
-        html_lang = rng.choice(("en", "en-US", "en-GB", None, None))  # English pages often omit it
-        menu, side, footer = nav["menu"], nav["sidebar"], nav["footer"]
-        side_heading, side_items = side[0], [f"{article.topic.title()} #{i}" for i in range(1, 6)]
-        slug = "-".join(article.heading.lower().replace(":", "").split()[:5])
-        path = f"/{year}/{month:02d}/{slug}-{index:05d}/"
-    else:
-        labels = _OTHER_SITES[lang][1]
-        date_text = f"{year}-{month:02d}-{day:02d}"
-        html_lang = lang if rng.random() < 0.8 else None
-        menu, footer = labels, labels[-2:]
-        side_heading, side_items = labels[1], labels[2:]
-        path = f"/post/{index:05d}.html"
-
+    article = _article_for(rng, lang, kind, site_title, source)
+    chrome, article = _chrome_for(rng, lang, kind, index, roman, article)
     extra_lists: list[Sequence[str]] = []
     if kind == "boilerplate":
         labels = _nav(lang)["boilerplate"]
@@ -555,21 +600,21 @@ def _make_page(
     document = _render_html(
         rng,
         lang=lang,
-        html_lang=html_lang,
+        html_lang=chrome.html_lang,
         meta=meta,
         site_title=site_title,
         article=article,
-        menu=menu,
-        sidebar_heading=side_heading,
-        sidebar_items=side_items,
-        footer=footer,
-        date_text=date_text,
-        year=year,
+        menu=chrome.menu,
+        sidebar_heading=chrome.sidebar_heading,
+        sidebar_items=chrome.sidebar_items,
+        footer=chrome.footer,
+        date_text=chrome.date_text,
+        year=chrome.year,
         extra_link_lists=extra_lists,
     )
     text_lines = article.paragraphs + (article.listing or [])
     page = SamplePage(
-        url=f"https://{host}{path}",
+        url=f"https://{host}{chrome.path}",
         lang=lang,
         kind=kind,
         charset=charset,
