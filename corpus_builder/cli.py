@@ -182,7 +182,7 @@ def inspect(
     rows: Annotated[int, typer.Option("--rows", "-n", min=0, help="Sample rows to show.")] = 3,
 ) -> None:
     """Schema, counts per language and source, and a few sample rows of Parquet output."""
-    from corpus_builder.inspect_output import describe
+    from corpus_builder.report.inspect import describe
 
     with _exit_on_error():
         typer.echo(describe(path, rows))

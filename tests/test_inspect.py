@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from corpus_builder.cli import app
-from corpus_builder.inspect_output import describe
+from corpus_builder.report.inspect import describe
 
 
 def test_sample_rows_cut_long_lists_and_integers(sample_run: Path) -> None:
