@@ -44,7 +44,24 @@ UnitChoice = Literal["auto", "chars", "words"]
 BYTES_PER_ENTRY = 12
 _NEVER = np.iinfo(np.uint32).max  # `required` of an item left without n-grams: it cannot match
 
-# The character n for CJK text: MEASUREMENT PENDING (bench/decontamination.py).
+# The character n for CJK text, chosen by measurement (`python -m bench.decontamination --sections ngram`):
+# 9,867 sentences of half the articles of jawiki-truncated-100k (none occurring in the other half after
+# normalisation) + 13 written quiz items, against the other half's 87 articles (564k characters):
+#
+#    n | item n-grams found | items with any n-gram found | items found (share >= 0.5) | 1 char in 40 edited
+#    5 |      18.45%        |          95.58%             |        79 / 9880           |   13 / 13
+#    8 |       2.54%        |          36.03%             |        44 / 9880           |   13 / 13
+#   10 |       0.87%        |          11.56%             |        36 / 9880           |   11 / 13
+#   12 |       0.41%        |           3.19%             |        22 / 9880           |   11 / 13
+#   13 |       0.32%        |           1.98%             |        17 / 9880           |   11 / 13
+#   15 |       0.24%        |           1.07%             |        12 / 9880           |   11 / 13
+#   20 |       0.14%        |           0.48%             |         8 / 9880           |    9 / 13
+#
+# At n <= 10 items are "found" in documents that only share a sentence template with them
+# ("静岡県（しずおかけん）は、日本の中部地方に位置する県。" in the article on 石川県); at 13 the items found
+# are near-copies holding at least half the item's characters in order (Wikipedia's prefecture
+# articles reuse whole sentences with one word changed), and a one-in-40 edit keeps the same recall as
+# at 10; at 20 light edits cost recall. So 13, where the n-gram false-hit rate has flattened out.
 DEFAULT_CHAR_N = 13
 # Brown et al. 2020 (GPT-3), appendix C; also EleutherAI's lm-evaluation-harness decontamination.
 DEFAULT_WORD_N = 13
