@@ -3,8 +3,10 @@
 Per unit kind ("chars" for CJK items, "words" for the rest) one `SchemeIndex`: `keys`, the 64-bit
 n-gram hashes (ngrams.py) sorted ascending, and `items`, the uint32 number of the item holding each
 one, sorted by item within equal keys. An n-gram shared by k items is k entries. So the index costs
-**12 bytes per (n-gram, item) entry** (8 + 4); the item table adds per item, not per n-gram. A lookup
-is a binary search (`np.searchsorted`) per document n-gram; no Python object per n-gram exists.
+**12 bytes per (n-gram, item) entry** (8 + 4) plus a prefilter bitmap of 2-4 bytes per entry, i.e. at
+most 16 bytes per entry (`MAX_BYTES_PER_ENTRY`; a 1 KB bitmap floor for tiny indexes); the item table
+adds per item, not per n-gram. A lookup is a bitmap test, then a binary search (`np.searchsorted`)
+for the n-grams that pass; no Python object per n-gram exists.
 
 Which n-grams an item contributes (the short-item rule):
 
@@ -41,7 +43,8 @@ from corpus_builder.decontaminate.normalize import is_cjk_text, normalize_chars,
 
 SCHEMES = ("chars", "words")
 UnitChoice = Literal["auto", "chars", "words"]
-BYTES_PER_ENTRY = 12
+BYTES_PER_ENTRY = 12  # keys + items
+MAX_BYTES_PER_ENTRY = 16  # with the bitmap
 _NEVER = np.iinfo(np.uint32).max  # `required` of an item left without n-grams: it cannot match
 
 # The character n for CJK text, chosen by measurement (`python -m bench.decontamination --sections ngram`):
@@ -103,12 +106,32 @@ def item_units(text: str, scheme: str) -> np.ndarray:
     return word_unit_values(normalize_words(text))
 
 
-@dataclass(frozen=True)
 class SchemeIndex:
-    n: int
-    keys: np.ndarray  # uint64, ascending
-    items: np.ndarray  # uint32, the item of each key
-    lengths: frozenset[int]  # window lengths a document must be hashed at: n and the short items'
+    """The sorted n-gram hashes of one unit kind, with a bitmap in front of them.
+
+    The bitmap has one bit per value of a hash's top bits, at least 16 bits per entry (rounded up to a
+    power of two, so 2-4 bytes per entry): a document n-gram whose bit is clear cannot be a key, which
+    settles ~94% or more of a clean document's n-grams with one access to a small array instead of a
+    binary search over the whole key array (the binary search was 45% of the scan time without it).
+    """
+
+    def __init__(self, n: int, keys: np.ndarray, items: np.ndarray, lengths: frozenset[int]) -> None:
+        self.n = n
+        self.keys = keys  # uint64, ascending
+        self.items = items  # uint32, the item of each key
+        self.lengths = lengths  # window lengths a document is hashed at: n and the short items'
+        bits = max(13, int(np.ceil(np.log2(max(keys.size, 1) * 16))))
+        self._shift = np.uint64(64 - bits)
+        slots = (keys >> self._shift).astype(np.int64)  # ascending, since keys are
+        bytes_at, first = np.unique(slots >> 3, return_index=True)
+        flags = np.left_shift(1, slots & 7).astype(np.uint8)
+        self._bitmap = np.zeros((1 << bits) // 8, dtype=np.uint8)
+        if keys.size:
+            self._bitmap[bytes_at] = np.bitwise_or.reduceat(flags, first)
+
+    @property
+    def nbytes(self) -> int:
+        return self.keys.nbytes + self.items.nbytes + self._bitmap.nbytes
 
     def entries_for(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(hash, item) for every index entry whose key is one of the distinct `hashes`."""
@@ -124,10 +147,16 @@ class SchemeIndex:
 
     def contains(self, hashes: np.ndarray) -> np.ndarray:
         """Boolean mask: which of `hashes` (any order, repeats allowed) are keys."""
-        if self.keys.size == 0:
-            return np.zeros(hashes.shape, dtype=bool)
-        at = np.minimum(np.searchsorted(self.keys, hashes), self.keys.size - 1)
-        return self.keys[at] == hashes
+        result = np.zeros(hashes.shape, dtype=bool)
+        if self.keys.size == 0 or hashes.size == 0:
+            return result
+        slots = (hashes >> self._shift).astype(np.int64)
+        maybe = np.flatnonzero((self._bitmap[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
+        if maybe.size:
+            candidates = hashes[maybe]
+            at = np.minimum(np.searchsorted(self.keys, candidates), self.keys.size - 1)
+            result[maybe] = self.keys[at] == candidates
+        return result
 
 
 @dataclass
@@ -146,10 +175,9 @@ class DecontaminationIndex:
         return sum(index.keys.size for index in self.schemes.values())
 
     def nbytes(self) -> int:
-        """Bytes of the n-gram arrays and the per-item arrays (the item id strings not counted)."""
+        """Bytes of the n-gram arrays, their bitmaps and the per-item arrays (item id strings not counted)."""
         arrays = [self.item_sets, self.item_grams, self.item_required]
-        arrays += [a for index in self.schemes.values() for a in (index.keys, index.items)]
-        return sum(a.nbytes for a in arrays)
+        return sum(a.nbytes for a in arrays) + sum(index.nbytes for index in self.schemes.values())
 
     def fingerprint(self) -> str:
         """A digest of everything that decides a match: part of a run's identity (resume safety)."""
@@ -319,6 +347,7 @@ def build_index(
 
 __all__ = [
     "BYTES_PER_ENTRY",
+    "MAX_BYTES_PER_ENTRY",
     "DEFAULT_CHAR_N",
     "DEFAULT_WORD_N",
     "DecontaminationIndex",
