@@ -15,6 +15,7 @@ document, drop it or `remove_spans` the matching paragraphs.
 from corpus_builder.decontaminate.eval_items import EvalItem, EvalItemsError, ItemSource, read_items
 from corpus_builder.decontaminate.index import (
     BYTES_PER_ENTRY,
+    MAX_BYTES_PER_ENTRY,
     DecontaminationIndex,
     IndexBuilder,
     NgramSettings,
@@ -26,6 +27,7 @@ from corpus_builder.decontaminate.match import ItemMatch, Matcher, matched_spans
 __all__ = [
     "BYTES_PER_ENTRY",
     "DecontaminationIndex",
+    "MAX_BYTES_PER_ENTRY",
     "EvalItem",
     "EvalItemsError",
     "IndexBuilder",

@@ -154,26 +154,26 @@ def _texts(source: ItemSource, where: str, name: str, value: Any) -> list[str]:
 
 def _jsonl_records(source: ItemSource) -> Iterator[tuple[int, str, Any]]:
     row = 0
-    with _open_text(source) as lines:
-        for number, line in _numbered(source, lines):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalItemsError(f"{source.path}: line {number}: not JSON ({exc.msg})") from None
-            yield row, f"line {number}", record
-            row += 1
+    for number, line in _decoded_lines(source):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalItemsError(f"{source.path}: line {number}: not JSON ({exc.msg})") from None
+        yield row, f"line {number}", record
+        row += 1
 
 
 def _json_records(source: ItemSource) -> Iterator[tuple[int, str, Any]]:
+    raw = source.path.read_bytes()
     try:
-        with _open_text(source) as handle:
-            data = json.load(handle)
+        data = json.loads(raw.decode(source.encoding))
     except json.JSONDecodeError as exc:
         raise EvalItemsError(f"{source.path}: line {exc.lineno}: not JSON ({exc.msg})") from None
     except UnicodeDecodeError as exc:
-        raise EvalItemsError(f"{source.path}: byte {exc.start}: not {source.encoding}") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise EvalItemsError(f"{source.path}: line {line}: not {source.encoding} ({exc.reason})") from None
     for key in source.records_key.split(".") if source.records_key else []:
         if not isinstance(data, dict) or key not in data:
             raise EvalItemsError(f"{source.path}: no key {source.records_key!r} holding the records")
@@ -212,60 +212,57 @@ def _parquet_records(source: ItemSource) -> Iterator[tuple[int, str, Any]]:
 
 def _delimited_records(source: ItemSource) -> Iterator[tuple[int, str, Any]]:
     delimiter = "\t" if source.resolved_format() == "tsv" else ","
-    with _open_text(source) as handle:
-        reader = csv.reader(handle, delimiter=delimiter, strict=True)
-        try:
-            header = list(source.columns) or next(reader, None)
-            if not header:
-                raise EvalItemsError(f"{source.path}: empty file (no header row)")
-            row = 0
-            for values in reader:
-                if not values:
-                    continue
-                where = f"line {reader.line_num}"
-                if len(values) != len(header):
-                    raise EvalItemsError(
-                        f"{source.path}: {where}: {len(values)} columns, the header has {len(header)}"
-                    )
-                yield row, where, dict(zip(header, values, strict=True))
-                row += 1
-        except csv.Error as exc:
-            raise EvalItemsError(f"{source.path}: line {reader.line_num}: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise EvalItemsError(
-                f"{source.path}: after line {reader.line_num}: not {source.encoding} ({exc.reason})"
-            ) from None
+    # fed line by line so a quoted field may span lines and errors carry the exact line number
+    reader = csv.reader((line for _, line in _decoded_lines(source)), delimiter=delimiter, strict=True)
+    try:
+        header = list(source.columns) or next(reader, None)
+        if not header:
+            raise EvalItemsError(f"{source.path}: empty file (no header row)")
+        row = 0
+        for values in reader:
+            if not values:
+                continue
+            where = f"line {reader.line_num}"
+            if len(values) != len(header):
+                raise EvalItemsError(
+                    f"{source.path}: {where}: {len(values)} columns, the header has {len(header)}"
+                )
+            yield row, where, dict(zip(header, values, strict=True))
+            row += 1
+    except csv.Error as exc:
+        raise EvalItemsError(f"{source.path}: line {reader.line_num}: {exc}") from None
 
 
 def _text_items(source: ItemSource) -> Iterator[EvalItem]:
     if source.text_unit not in ("line", "block"):
         raise EvalItemsError(f"{source.path}: text_unit must be 'line' or 'block', not {source.text_unit!r}")
     row, block = 0, []
-    with _open_text(source) as lines:
-        for _, line in _numbered(source, lines):
-            text = line.rstrip("\r\n")
-            if source.text_unit == "line" and text.strip():
-                yield EvalItem(str(row), text)
-                row += 1
-            elif source.text_unit == "block" and text.strip():
-                block.append(text)
-            elif block:
-                yield EvalItem(str(row), "\n".join(block))
-                row, block = row + 1, []
+    for _, line in _decoded_lines(source):
+        text = line.rstrip("\r\n")
+        if source.text_unit == "line" and text.strip():
+            yield EvalItem(str(row), text)
+            row += 1
+        elif source.text_unit == "block" and text.strip():
+            block.append(text)
+        elif block:
+            yield EvalItem(str(row), "\n".join(block))
+            row, block = row + 1, []
     if block:
         yield EvalItem(str(row), "\n".join(block))
 
 
-def _open_text(source: ItemSource):  # noqa: ANN202 - a text file object
-    return source.path.open(encoding=source.encoding, newline="")
+def _decoded_lines(source: ItemSource) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line with its ending) of a text file, decoded one line at a time so that
+    an undecodable byte is reported on its own line."""
+    with source.path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield number, raw.decode(source.encoding if number == 1 else _without_bom(source.encoding))
+            except UnicodeDecodeError as exc:
+                raise EvalItemsError(
+                    f"{source.path}: line {number}: not {source.encoding} ({exc.reason})"
+                ) from None
 
 
-def _numbered(source: ItemSource, lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    number = 0
-    try:
-        for number, line in enumerate(lines, start=1):  # noqa: B007 - read in the except clause
-            yield number, line
-    except UnicodeDecodeError as exc:
-        raise EvalItemsError(
-            f"{source.path}: line {number + 1}: not {source.encoding} ({exc.reason})"
-        ) from None
+def _without_bom(encoding: str) -> str:
+    return "utf-8" if encoding.lower().replace("_", "-") == "utf-8-sig" else encoding

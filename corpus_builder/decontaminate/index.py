@@ -45,7 +45,8 @@ SCHEMES = ("chars", "words")
 UnitChoice = Literal["auto", "chars", "words"]
 BYTES_PER_ENTRY = 12  # keys + items
 MAX_BYTES_PER_ENTRY = 16  # with the bitmap
-_NEVER = np.iinfo(np.uint32).max  # `required` of an item left without n-grams: it cannot match
+_NEVER = np.iinfo(np.uint32).max
+_CHUNK = 1 << 20  # `required` of an item left without n-grams: it cannot match
 
 # The character n for CJK text, chosen by measurement (`python -m bench.decontamination --sections ngram`):
 # 9,867 sentences of half the articles of jawiki-truncated-100k (none occurring in the other half after
@@ -122,12 +123,10 @@ class SchemeIndex:
         self.lengths = lengths  # window lengths a document is hashed at: n and the short items'
         bits = max(13, int(np.ceil(np.log2(max(keys.size, 1) * 16))))
         self._shift = np.uint64(64 - bits)
-        slots = (keys >> self._shift).astype(np.int64)  # ascending, since keys are
-        bytes_at, first = np.unique(slots >> 3, return_index=True)
-        flags = np.left_shift(1, slots & 7).astype(np.uint8)
         self._bitmap = np.zeros((1 << bits) // 8, dtype=np.uint8)
-        if keys.size:
-            self._bitmap[bytes_at] = np.bitwise_or.reduceat(flags, first)
+        for start in range(0, keys.size, _CHUNK):  # in chunks: the temporaries stay small
+            slots = (keys[start : start + _CHUNK] >> self._shift).astype(np.int64)
+            np.bitwise_or.at(self._bitmap, slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8))
 
     @property
     def nbytes(self) -> int:
@@ -239,7 +238,8 @@ class DecontaminationIndex:
 
 
 class IndexBuilder:
-    """Collects the items of one or more sets, then `build()` sorts them into a DecontaminationIndex."""
+    """Collects the items of one or more sets, then `build()` sorts them into a DecontaminationIndex
+    (once: building releases the collected arrays)."""
 
     def __init__(self, settings: NgramSettings | None = None) -> None:
         self.settings = settings or NgramSettings()
@@ -251,10 +251,13 @@ class IndexBuilder:
         self._owners: dict[str, list[int]] = {scheme: [] for scheme in SCHEMES}
         self._lengths: dict[str, set[int]] = {scheme: {self.settings.n(scheme)} for scheme in SCHEMES}
         self._stats: dict[str, SetStats] = {}
+        self._built = False
 
     def add_set(
         self, name: str, items: Iterable[EvalItem], units: UnitChoice = "auto", min_share: float = 0.5
     ) -> SetStats:
+        if self._built:
+            raise RuntimeError("the index was built already; start a new IndexBuilder")
         if name in self._stats:
             raise ValueError(f"evaluation set {name!r} added twice")
         if not 0 < min_share <= 1:
@@ -288,6 +291,9 @@ class IndexBuilder:
         return distinct_hashes(units, length)
 
     def build(self) -> DecontaminationIndex:
+        if self._built:
+            raise RuntimeError("IndexBuilder.build() runs once: it hands its arrays over to the index")
+        self._built = True
         item_count = len(self._item_ids)
         grams = np.zeros(item_count, dtype=np.uint32)
         schemes = {}
@@ -316,21 +322,41 @@ class IndexBuilder:
         )
 
     def _build_scheme(self, scheme: str) -> SchemeIndex:
+        """Sort one unit kind's entries; the builder's per-item arrays are released on the way, so the
+        peak is ~28 bytes per entry (keys, items, the sort order and the sorted keys at once)."""
         n, lengths = self.settings.n(scheme), frozenset(self._lengths[scheme])
         if not self._hashes[scheme]:
             return SchemeIndex(n, np.empty(0, np.uint64), np.empty(0, np.uint32), lengths)
-        keys = np.concatenate(self._hashes[scheme])
         sizes = [hashes.size for hashes in self._hashes[scheme]]
+        keys = np.concatenate(self._hashes[scheme])
+        self._hashes[scheme] = []
         items = np.repeat(np.asarray(self._owners[scheme], dtype=np.uint32), sizes)
-        order = np.lexsort((items, keys))
-        keys, items = keys[order], items[order]
-        # each item's hashes are distinct, so the run length of a key is the number of items holding it
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        run = np.diff(np.r_[starts, keys.size])
-        common = np.repeat(run > self.settings.max_items_per_gram, run)
-        if common.any():
+        # items were added in increasing number, so a stable sort by key breaks ties by item
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        items = items[order]
+        del order
+        common = self._common(keys)
+        if common is not None:
             keys, items = keys[~common], items[~common]
         return SchemeIndex(n, keys, items, lengths)
+
+    def _common(self, keys: np.ndarray) -> np.ndarray | None:
+        """Mask of the entries whose key more than `max_items_per_gram` items hold, or None."""
+        limit = self.settings.max_items_per_gram
+        if keys.size <= limit:
+            return None
+        # sorted keys: a key held by more than `limit` items equals the key `limit` places further on
+        repeated = keys[limit:] == keys[:-limit]
+        if not repeated.any():
+            return None
+        common_keys = np.unique(keys[limit:][repeated])
+        mask = np.zeros(keys.size, dtype=bool)
+        left = np.searchsorted(keys, common_keys, side="left")
+        right = np.searchsorted(keys, common_keys, side="right")
+        for start, end in zip(left.tolist(), right.tolist(), strict=True):
+            mask[start:end] = True
+        return mask
 
 
 def build_index(

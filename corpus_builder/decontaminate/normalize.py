@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import regex
 
 # Removed before character n-grams; \n is kept here and dropped later, after its positions are read.
 _CHAR_DROP = regex.compile(r"[\p{P}\p{Z}\p{S}\p{Cf}[\p{Cc}--\n]]+", flags=regex.V1)
 # A word, or a line break (kept as its own token so words can be mapped to lines).
 _WORD_OR_NEWLINE = regex.compile(r"[\p{L}\p{M}\p{N}]+|\n")
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
-_LETTER_OR_DIGIT = regex.compile(r"[\p{L}\p{N}]")
 
 
 def fold(text: str) -> str:
@@ -58,11 +57,27 @@ def normalize_words(text: str) -> list[str]:
     return [token for token in word_tokens(fold(text)) if token != "\n"]
 
 
+# Han (BMP, compatibility, supplementary planes), kana (with half-width katakana) and Hangul blocks
+_CJK_RANGES = np.array(
+    [
+        (0x1100, 0x11FF), (0x3040, 0x30FF), (0x3130, 0x318F), (0x31F0, 0x31FF), (0x3400, 0x9FFF),
+        (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x3FFFF),
+    ],
+    dtype=np.uint32,
+)  # fmt: skip
+
+
 def is_cjk_text(text: str, min_share: float = 0.3) -> bool:
-    """True when at least `min_share` of the letters and digits are Han, kana or Hangul.
+    """True when at least `min_share` of the normalised characters (letters, marks, digits) are Han,
+    kana or Hangul.
 
     0.3 rather than 0.5: Japanese items often carry Latin names, numbers and units ("DNAの二重らせん
     構造を1953年に…"), yet still must be compared by characters.
     """
-    letters = len(_LETTER_OR_DIGIT.findall(text))
-    return letters > 0 and len(_CJK.findall(text)) >= min_share * letters
+    codes = np.frombuffer(normalize_chars(text).encode("utf-32-le"), dtype=np.uint32)
+    if codes.size == 0:
+        return False
+    # a code point is in a range when the range's start is the last start at or below it
+    at = np.searchsorted(_CJK_RANGES[:, 0], codes, side="right") - 1
+    inside = (at >= 0) & (codes <= _CJK_RANGES[np.maximum(at, 0), 1])
+    return int(inside.sum()) >= min_share * codes.size
