@@ -401,7 +401,8 @@ def _best_of(repeats: int, work: Callable[[], object]) -> float:
     return best
 
 
-def section_speed(shared: Path, documents: int, padding: int) -> list[str]:
+def speed(shared: Path, documents: int, padding: int) -> dict:
+    """Scan and plain-pass rates on the same documents (best of 3 each), and the index's size."""
     from bench.minhash import wiki_articles
 
     ja_docs = wiki_articles(shared, documents // 2)
@@ -412,7 +413,6 @@ def section_speed(shared: Path, documents: int, padding: int) -> list[str]:
     started = time.perf_counter()
     matcher = written_index(padding=_padding_items(padding))
     build_s = time.perf_counter() - started
-    index = matcher.index
 
     def plain() -> None:
         for text in docs:
@@ -424,18 +424,62 @@ def section_speed(shared: Path, documents: int, padding: int) -> list[str]:
             matcher.scan(text)
 
     plain_s, scan_s = _best_of(3, plain), _best_of(3, scan)
-    chars = sum(map(len, docs))
+    return {
+        "ja_docs": len(ja_docs),
+        "en_docs": len(en_docs),
+        "docs": len(docs),
+        "chars": sum(map(len, docs)),
+        "mb": _mb(docs),
+        "index": matcher.index,
+        "build_s": build_s,
+        "plain_s": plain_s,
+        "scan_s": scan_s,
+    }
+
+
+def section_speed(shared: Path, documents: int, padding: int) -> list[str]:
+    r = speed(shared, documents, padding)
+    index = r["index"]
     return [
-        f"{len(ja_docs)} jawiki pieces + {len(en_docs)} English prose documents, {chars:,} characters; "
+        f"{r['ja_docs']} jawiki pieces + {r['en_docs']} English prose documents, {r['chars']:,} characters; "
         f"index: {index.entries:,} entries ({len(index.item_ids):,} items), {index.nbytes() / 1e6:.1f} MB "
         f"of arrays ({index.nbytes() / index.entries:.1f} B per entry with the bitmap; keys + items "
-        f"{BYTES_PER_ENTRY} B), built in {build_s:.1f}s",
+        f"{BYTES_PER_ENTRY} B), built in {r['build_s']:.1f}s",
         "",
         "| pass | docs/s | MB/s of text (UTF-8) |",
         "|---|---:|---:|",
-        f"| plain: NFKC + lines | {len(docs) / plain_s:,.0f} | {_mb(docs) / plain_s:,.1f} |",
-        f"| Matcher.scan | {len(docs) / scan_s:,.0f} | {_mb(docs) / scan_s:,.1f} |",
-        f"| ratio (scan / plain time) | {scan_s / plain_s:.1f}x | |",
+        f"| plain: NFKC + lines | {r['docs'] / r['plain_s']:,.0f} | {r['mb'] / r['plain_s']:,.1f} |",
+        f"| Matcher.scan | {r['docs'] / r['scan_s']:,.0f} | {r['mb'] / r['scan_s']:,.1f} |",
+        f"| ratio (scan / plain time) | {r['scan_s'] / r['plain_s']:.1f}x | |",
+    ]
+
+
+def rows(shared: Path, documents: int = 3000, padding: int = 20000) -> list[tuple[str, str, str, str, str]]:
+    """(measure, ours, other, ratio, goal) rows, the shape of `python -m bench`'s table."""
+    r = speed(shared, documents, padding)
+    scan_rate, plain_rate = r["docs"] / r["scan_s"], r["docs"] / r["plain_s"]
+    matcher = written_index()
+    positives = found = wrong = 0
+    for _, planted, document in planted_documents():
+        ids = {match.item_id for match in matcher.scan(document)}
+        positives += planted is not None
+        found += planted in ids
+        wrong += len(ids - {planted})
+    return [
+        (
+            f"decontamination docs/s per core: scan vs plain NFKC pass ({r['index'].entries:,}-entry index)",
+            f"{scan_rate:,.0f}",
+            f"{plain_rate:,.0f}",
+            f"{plain_rate / scan_rate:.1f}x slower",
+            "",
+        ),
+        (
+            "decontamination planted items: recall; wrong matches",
+            f"{found / positives:.1%}",
+            str(wrong),
+            "",
+            "100%; 0",
+        ),
     ]
 
 
