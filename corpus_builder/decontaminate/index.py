@@ -12,7 +12,7 @@ Which n-grams an item contributes (the short-item rule):
 
 * an item of at least n units: its distinct n-grams;
 * an item shorter than n units but at least `min_units`: one gram, the whole item (GPT-3's rule for
-  examples shorter than the n-gram: "overlap with the whole example");
+  examples shorter than the n-gram: they count as found only when the whole example overlaps);
 * shorter than `min_units`: not indexed (counted as `too_short` in the set's stats): such a string
   (a bare answer like ``富士山``) occurs in innocent text all the time.
 

@@ -8,7 +8,8 @@ item hashes that short items need (see index.py) cost one extra lookup, not one 
 
 Two different windows collide only when the polynomial of their unit differences vanishes: a single
 differing unit never collides (the multiplier is odd, so multiplication is a bijection); otherwise
-the chance is about 2**-64 per pair, i.e. ~1e-7 over 1e6 index entries x 1e6 document grams.
+the chance is about 2**-64 per pair: ~5e-8 expected collisions over 1e6 index entries x 1e6
+document n-grams.
 Everything is a pure function of the text: no seed, no process state, so results are deterministic.
 """
 

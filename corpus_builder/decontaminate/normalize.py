@@ -11,9 +11,11 @@ Two unit kinds, chosen per item by its script (see `is_cjk_text`):
   decorate them with bullets and arrows; the cost is that ``3+5`` and ``35`` look alike, which the
   n-gram length makes irrelevant.
 * **words** (everything else): NFKC, lower case, words = maximal runs of letters, marks and digits
-  (``\\p{L}\\p{M}\\p{N}``), so punctuation, whitespace and line breaks only separate words. This is the
-  GPT-3 convention (Brown et al. 2020, "Language Models are Few-Shot Learners", appendix C: overlap
-  measured "ignoring all punctuation, whitespace, and casing").
+  (``\\p{L}\\p{M}\\p{N}``), so punctuation, whitespace and line breaks only separate words. This follows
+  the GPT-3 convention (Brown et al. 2020, "Language Models are Few-Shot Learners", appendix C: word
+  n-grams compared without regard to punctuation, whitespace and case; 13-grams for filtering the
+  training data), also used by EleutherAI's lm-evaluation-harness (docs/decontamination.md: "we just
+  used 13"); datatrove's NGramsDecontConfig defaults to 12 words.
 
 Line breaks are kept as markers (``\\n``) through normalisation so that a match can be traced back to
 the lines (paragraphs) of the original text that hold it; NFKC neither creates nor removes ``\\n``.
