@@ -1,7 +1,7 @@
 """`python -m bench`: the project's headline ratios, all measured in one run on the same input.
 
     python -m bench [--shared /work/shared/data] [--records 2000] [--datatrove-python /tmp/dtbench/bin/python]
-                    [--minhash-python /tmp/dtvenv/bin/python] [--skip minhash,tokenization]
+                    [--minhash-python /tmp/dtvenv/bin/python] [--skip minhash,tokenization,decontamination]
 
 1. **ja_cc vs datatrove's FineWeb-style chain** on a Common Crawl-like WARC mix (~5% Japanese; real
    third-party pages from --shared wrapped as WARC responses, as in bench/predetect.py, plus pages
@@ -446,7 +446,9 @@ def main() -> int:
         help="python with datatrove + tokenizers + spaCy/SudachiPy for datatrove's MinHash",
     )
     ap.add_argument("--articles", type=int, default=500, help="jawiki articles for the MinHash speed test")
-    ap.add_argument("--skip", default="", help="comma list of: datatrove,minhash,tokenization,hard_limit")
+    ap.add_argument(
+        "--skip", default="", help="comma list of: datatrove,minhash,tokenization,hard_limit,decontamination"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -625,6 +627,10 @@ def main() -> int:
                 rows.append((measure, guarded, in_process, ratio, ""))
                 if overhead:
                     notes.append(f"{measure}: {overhead}")
+        if "decontamination" not in skip:
+            from bench.decontamination import rows as decontamination_rows
+
+            rows.extend(decontamination_rows(args.shared))
 
         print(f"\n## corpus_builder benchmark ({time.strftime('%Y-%m-%d')})\n")
         print(
