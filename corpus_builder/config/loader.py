@@ -75,7 +75,7 @@ def parse_config(data: Any, *, source: str, base_dir: str | None) -> PipelineCon
 
 
 def read_yaml(path: str | Path) -> Any:
-    """The one way a pipeline or plan file is read (see config/yaml_file.py for what it refuses)."""
+    """The one way a pipeline or plan file is read (see contracts/yaml_file.py for what it refuses)."""
     try:
         return load_yaml_file(path)
     except YamlFileError as exc:
