@@ -1,7 +1,7 @@
-"""Configuration of the dedup phases (the `dedup:` block of a pipeline file, once wired in).
+"""Configuration of the dedup phases (the `dedup:` block of a pipeline file).
 
-Same conventions as `corpus_builder/config/pipeline.py`: unknown keys are errors, models are frozen,
-defaults name their source.
+Same conventions as the other models under `config/` (`contracts/strict_model.py`): unknown keys are
+errors, models are frozen, defaults name their source.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class MinHashConfig(StrictModel):
         description=f"Named setting (ngram, bands, rows): {PRESETS}. Default `{DEFAULT_PRESET}` when "
         "none of ngram/bands/rows is given: it is the preset that reaches recall >= 0.95 at true 5-gram "
         "Jaccard >= 0.8 with <= 0.5% false positives on planted Japanese Wikipedia duplicates "
-        "(bench/minhash.py); `swallow` reaches only ~0.6 recall at J >= 0.8.",
+        "(`python bench/minhash.py`); `swallow` falls well short of that recall.",
     )
     ngram: int | None = Field(default=None, ge=1, le=64, description="Characters per shingle (preset: 5).")
     bands: int | None = Field(default=None, ge=1, le=1024, description="LSH bands b.")

@@ -87,24 +87,23 @@ class ExtractStage(StageConfig):
         gt=0,
         le=600,
         description="Per-record extraction limit in CPU seconds of the worker (wall seconds with "
-        "`isolate: false`); a record over it is dropped as `timeout`. Over 400x the mean page "
-        "(trafilatura, 23 ms on readability's 130 gold pages, `python -m bench.extraction`), so only "
-        "pathological pages reach it. CPU rather than wall seconds, so that load from other processes "
-        "does not turn a slow page into a timeout.",
+        "`isolate: false`); a record over it is dropped as `timeout`. Hundreds of times the mean page's "
+        "extraction time (`python -m bench.extraction`), so only pathological pages reach it. CPU rather "
+        "than wall seconds, so that load from other processes does not turn a slow page into a timeout.",
     )
     isolate: bool = Field(
         default=True,
         description="Extract in a worker process that is killed and replaced when a record exceeds "
         "`timeout_s`, which also stops the C parsers (lxml, lexbor) that a signal cannot interrupt. "
         "`false`: in-process with a SIGALRM wall-clock limit, which Python code honours and C code does "
-        "not (a 150k-attribute tag ran 240 s past a 5 s limit). Cost: `python -m bench.hard_limit`.",
+        "not (a 150k-attribute tag ran for minutes past a 5 s limit). Cost: `python -m bench.hard_limit`.",
     )
     max_attributes_per_tag: int = Field(
         default=1_000,
         ge=1,
         description="Pages with a tag holding more attributes are dropped as `too_many_attributes` before "
         "parsing: libxml2 and lexbor check each attribute against the tag's earlier ones, so the cost "
-        "grows with the square of the count (5k attributes: ~0.05 s, 150k: minutes). The most seen on "
+        "grows with the square of the count (`python -m bench.hard_limit`). The most seen on "
         "readability's 130 real pages is under 70.",
     )
     max_html_chars: int = Field(
@@ -123,7 +122,7 @@ class ExtractStage(StageConfig):
         "the better result. `always` is trafilatura's default; `never` is its fast mode; `when_short` "
         "runs the fast mode first and the full extraction only when that gave fewer than "
         "250 characters (trafilatura's MIN_EXTRACTED_SIZE). `python -m bench.extraction`: on "
-        "readability's 130 gold pages `when_short` matches `always` in F1 at ~1.4x its speed.",
+        "readability's 130 gold pages `when_short` matches `always` in F1 and is faster.",
     )
 
 

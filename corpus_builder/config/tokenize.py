@@ -110,8 +110,8 @@ class TokenizeConfig(StrictModel):
         default=1,
         ge=1,
         le=22,
-        description="zstd/gzip level. 1: bench/tokenization.py measured zstd-3 at +52% over raw encoding and "
-        "zstd-1 at +5% (2 threads, LLM-jp tokenizer, Japanese Wikipedia).",
+        description="zstd/gzip level. 1: higher zstd levels add far more time to the tokenize task than "
+        "level 1 does (`python bench/tokenization.py`).",
     )
     train: TrainTokenizerConfig | None = None
 

@@ -24,6 +24,7 @@ from datatrove.io import DataFolder
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.stats import PipelineStats
 
+from corpus_builder.contracts import outputs
 from corpus_builder.contracts.progress import progress
 from corpus_builder.executors.display import ProgressDisplay
 from corpus_builder.executors.task import run_task
@@ -179,5 +180,5 @@ def merge_stats(logging_dir: DataFolder) -> None:
             print(
                 f"warning: {logging_dir.path}/{path}: unreadable task stats left out ({exc})", file=sys.stderr
             )
-    with atomic_open(logging_dir, "stats.json") as f:
+    with atomic_open(logging_dir, outputs.PHASE_STATS) as f:
         f.write(total.to_json().encode())

@@ -3,11 +3,11 @@
 This is datatrove's `PipelineExecutor._run_for_rank` with one change: logging is set up once per
 process instead of once per task. datatrove's `add_task_logger` / `close_task_logger` remove and
 re-add loguru sinks for every task, and each `logger.add` builds an exception formatter that walks
-sysconfig's paths: ~10 ms per task measured here. On a Common Crawl WARC of 40k records that is
-nothing; on the benchmark's files of ~370 records it was ~27 µs per record, on a WARP crawl's many
-small files more. Here one sink per process writes to the current task's log file (~0.07 ms per
-task), and a failing task's traceback goes to that file only: the executors print their own
-one-line summary on the terminal.
+sysconfig's paths. On a Common Crawl WARC of 40k records that is nothing; on the benchmark's files
+of a few hundred records and on a WARP crawl's many small files it shows (figures: README,
+"Dependencies"). Here one sink per process writes to the current task's log file, and a failing
+task's traceback goes to that file only: the executors print their own one-line summary on the
+terminal.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Signals of the FineWeb-2 filters (datatrove's GopherRepetitionFilter, FineWebQualityFilter and
 GopherQualityFilter, with the definitions of datatrove 0.10), computed over the words of a FAST
 Japanese tokenizer (:mod:`corpus_builder.quality.tokenizers`, one per worker) instead of
-datatrove's default Japanese path (spaCy + SudachiPy, ~10x slower).
+datatrove's default Japanese path (spaCy + SudachiPy, slower: `python bench/filters.py`).
 
 The words are computed once per document and shared by every rule (datatrove tokenises once per
 filter).  Where datatrove would divide by zero (no words) the ratio is 0, or inf for "too many

@@ -85,7 +85,8 @@ class ListOrderMatcher:
     HojiChar, an empty group is left out: HojiChar builds an empty alternative when a list has no
     katakana word (or only katakana words) and then counts a match at almost every position.
 
-    Same counts as that alternation, ~8x faster on LLM-jp's 1,462-word adult list: the trie finds
+    Same counts as that alternation, faster on long lists (`python -m bench.implementation_choices`):
+    the trie finds
     the longest word starting at each position; every word matching there is a prefix of it, so
     the alternation's choice is the first (by list rank) valid word among those prefixes.
     """

@@ -1,7 +1,8 @@
 """Fast Japanese word tokenizers, one instance per process (worker), chosen by name.
 
 * ``fugashi`` — MeCab via fugashi with the ``unidic-lite`` dictionary (``pip install fugashi
-  unidic-lite``); ~10x faster than datatrove's default Japanese path (spaCy + SudachiPy).
+  unidic-lite``); faster than datatrove's default Japanese path (spaCy + SudachiPy):
+  ``python bench/filters.py``.
 * ``sudachi`` — SudachiPy (mode C by default) with ``sudachidict-core``, without spaCy.
 * ``script`` — no dependency: runs of one script (kanji / hiragana / katakana / Latin+digits),
   every other non-space character on its own.  A crude segmentation, for when no analyser is

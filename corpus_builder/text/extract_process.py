@@ -1,7 +1,7 @@
 """Extraction in a child process that is killed and replaced when a record runs over its limit.
 
 SIGALRM cannot stop a parser busy in C (lxml, lexbor): `extract.timeout_s: 5` let a hostile page run
-240 s. A child interpreter can always be stopped: `ExtractorProcess` sends it one page at a time over
+for minutes. A child interpreter can always be stopped: `ExtractorProcess` sends it one page at a time over
 a pipe and, when the page has used more than `cpu_limit_s` of the child's CPU time, SIGKILLs it,
 reaps it and starts a new one for the next page.
 
@@ -11,10 +11,11 @@ dropped. A child that stops using CPU without answering (swapped out, stopped) i
 `WALL_CLOCK_FACTOR` times the limit in wall time.
 
 One child per process and settings serves all the tasks that process runs (`shared_extractor`):
-starting one costs ~0.5 s (an interpreter and trafilatura's imports), which per task would add
-about a second per input file to a run of small files. No child outlives its owner: it asks Linux
-for SIGKILL when the process that started it dies (PR_SET_PDEATHSIG), exits at end of input on its
-stdin (the pipe closes with the owner), and a finalizer ends it when the owner exits normally.
+starting one (an interpreter and trafilatura's imports) costs as much as extracting many pages,
+which per task would weigh on a run of small files (start-up time: README, Stages). No child
+outlives its owner: it asks Linux for SIGKILL when the process that started it dies
+(PR_SET_PDEATHSIG), exits at end of input on its stdin (the pipe closes with the owner), and a
+finalizer ends it when the owner exits normally.
 
 Protocol (stdin/stdout of the child): a request is an 8-byte big-endian length and the page as UTF-8
 (lone surrogates passed through); a response is a status byte, the child's CPU seconds so far
@@ -46,11 +47,12 @@ from corpus_builder.text.extract import (
 
 #: A child that answers nothing while using no CPU is given up after this many times the CPU limit.
 WALL_CLOCK_FACTOR = 10
-#: Starting an interpreter and importing the extractor takes ~0.5 s; a loaded machine may need far more.
+#: Far above an interpreter's start-up and the extractor's imports on an idle machine: a loaded
+#: machine may need far more.
 STARTUP_TIMEOUT_S = 300.0
 
 #: Pipe buffer asked for: Linux's default ceiling for unprivileged processes (pipe-max-size), larger
-#: than the median HTML page ~10x.
+#: than most HTML pages.
 PIPE_BYTES = 1 << 20
 
 _REQUEST = struct.Struct(">Q")
@@ -100,8 +102,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _widen(fd: int) -> None:
     """A page crosses a 64 KiB pipe (Linux's default) in many writes, each a hand-over between the two
-    processes; on a loaded machine each hand-over waits for a time slice (a 200 KB page took ~8 ms
-    more than in-process with 64 KiB pipes, bench/hard_limit.py). One write for most pages instead."""
+    processes; on a loaded machine each hand-over waits for a time slice (the wall column of
+    `python -m bench.hard_limit`). One write for most pages instead."""
     if hasattr(fcntl, "F_SETPIPE_SZ"):
         # above /proc/sys/fs/pipe-max-size the pipe keeps its size: slower, not wrong
         with contextlib.suppress(OSError):
@@ -263,7 +265,7 @@ def shared_extractor(settings: ExtractSettings, cpu_limit_s: float) -> Extractor
 
 def _die_with_parent(parent: int) -> bool:
     """PR_SET_PDEATHSIG, as executors/local.py asks for its pool workers (importing that module
-    would load datatrove, ~1 s of start-up per worker). False if the parent is already gone."""
+    would add datatrove's imports to every worker's start-up). False if the parent is already gone."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal

@@ -191,8 +191,9 @@ class Tokenizer:
     def encode_arrow(self, texts: Sequence[str]) -> tuple[pa.Array, pa.Array]:
         """(token_count int64, input_ids list<uint16|uint32>) for a batch of texts.
 
-        The ids are packed with `array.array.extend` (a C loop over each Python list, ~3x faster than
-        `pa.array` on nested lists) and wrapped as an Arrow ListArray without another copy."""
+        The ids are packed with `array.array.extend` (a C loop over each Python list) and wrapped as an
+        Arrow ListArray without another copy; `python -m bench.implementation_choices` compares this
+        with `pa.array` on the nested lists."""
         ids = self.encode(texts)
         values = array("H" if self.value_type == pa.uint16() else "I")
         for doc in ids:
