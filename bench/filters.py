@@ -83,7 +83,7 @@ def main() -> None:
     root = Path(args.data)
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from corpus_builder.quality.rules import load_preset
+    from corpus_builder.quality.presets import load_preset
 
     docs = (wiki_docs(root / WIKI) + html_docs(root))[: args.max_docs]
     chars = sum(map(len, docs))

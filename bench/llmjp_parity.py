@@ -101,7 +101,7 @@ def main() -> None:
     import hojichar
 
     from bench.filters import WIKI, html_docs, wiki_docs
-    from corpus_builder.quality.rules import load_preset
+    from corpus_builder.quality.presets import load_preset
     from corpus_builder.quality.urls import build_url_rules
 
     llmjp = load_llmjp(scripts)

@@ -10,7 +10,8 @@ import pytest
 
 from corpus_builder.quality.explain import explain, format_table
 from corpus_builder.quality.ngword import WordMatcher, make_ngword_signals
-from corpus_builder.quality.rules import RuleSet, load_preset
+from corpus_builder.quality.presets import load_preset
+from corpus_builder.quality.rules import RuleSet
 
 SWALLOW_FULL = load_preset("swallow")
 LLMJP = load_preset("llm-jp")

@@ -125,7 +125,7 @@ def test_non_regular_inputs_are_refused(kind: str, tmp_path: Path) -> None:
 
 
 def test_presets_are_read_by_the_same_bounded_loader(tmp_path: Path) -> None:
-    from corpus_builder.quality.rules import load_preset
+    from corpus_builder.quality.presets import load_preset
 
     duplicate = tmp_path / "dup.yaml"
     duplicate.write_text("name: x\nsignals: []\nrules: []\nname: y\n")

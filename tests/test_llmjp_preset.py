@@ -17,7 +17,7 @@ from corpus_builder.config.stages import QualityStage, UrlFilterStage
 from corpus_builder.quality.clean import keep_kana_lines
 from corpus_builder.quality.explain import explain
 from corpus_builder.quality.ngword import ListOrderMatcher, WordMatcher
-from corpus_builder.quality.rules import load_preset
+from corpus_builder.quality.presets import load_preset
 from corpus_builder.quality.urls import LLMJP_TLDS, build_url_rules
 from corpus_builder.stages.quality import QualityFilter
 from corpus_builder.stages.url_filter import UrlFilter

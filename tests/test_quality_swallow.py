@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_builder.quality import swallow as swallow_module
-from corpus_builder.quality.rules import SIGNAL_FUNCTIONS, RuleSet, load_preset
+from corpus_builder.quality.presets import load_preset
+from corpus_builder.quality.rules import SIGNAL_FUNCTIONS, RuleSet
 from corpus_builder.quality.swallow import SIGNAL_NAMES, swallow_signals
 from corpus_builder.text.ja import count_char_classes, count_kana, split_paragraphs, split_sentences
 

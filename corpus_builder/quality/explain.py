@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from corpus_builder.quality.rules import RuleSet, load_preset, resolve_option_paths, resolve_preset
+from corpus_builder.quality.presets import load_preset, resolve_option_paths, resolve_preset
+from corpus_builder.quality.rules import RuleSet
 
 
 class ExplainRow(NamedTuple):

@@ -2,7 +2,7 @@
 
 Everything in it is a function of config + inputs + code version: no timestamps, no host names,
 no absolute output paths, so the same run gives a byte-identical manifest. Timings live in
-`_logs/stats.json` instead.
+`_logs/<phase>/stats.json` instead.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from datatrove.data import Document
 
 from corpus_builder.config.stages import CodeFilterStage
 from corpus_builder.quality.code_rules import DEFAULT_EXTENSIONS, DEFAULT_LICENSES, CodeMetadataRules
-from corpus_builder.quality.rules import load_preset, resolve_preset
+from corpus_builder.quality.presets import load_preset, resolve_preset
 from corpus_builder.stages.base import DocumentStep
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datatrove.data import Document
 
 from corpus_builder.config.stages import QualityStage
-from corpus_builder.quality.rules import load_preset, resolve_option_paths, resolve_preset
+from corpus_builder.quality.presets import load_preset, resolve_option_paths, resolve_preset
 from corpus_builder.stages.base import DocumentStep
 
 
