@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus_builder.text.decode import decode_html, normalize_charset  # noqa: E402
+from corpus_builder.text.decode.chain import decode_html  # noqa: E402
+from corpus_builder.text.decode.labels import normalize_charset  # noqa: E402
 
 CJK_FOLDERS: tuple[str, ...] = (
     "SHIFT_JIS",

@@ -24,7 +24,7 @@ import lxml.html
 
 from bench.mix import cc_sized, response_sizes
 from corpus_builder.samples.generate import build_pages
-from corpus_builder.text.decode import decode_html
+from corpus_builder.text.decode.chain import decode_html
 from corpus_builder.text.extract import ExtractSettings, make_extractor
 
 _TOKENS = re.compile(r"[a-z0-9\u00c0-\u024f]+|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")

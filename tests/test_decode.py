@@ -6,7 +6,9 @@ import random
 
 import pytest
 
-from corpus_builder.text.decode import DecodedPage, decode_html, normalize_charset
+from corpus_builder.text.decode.chain import decode_html
+from corpus_builder.text.decode.labels import normalize_charset
+from corpus_builder.text.decode.page import DecodedPage
 
 JA = (
     "今日は朝から雨が降っていたので、駅まで歩くのをやめてバスに乗りました。"

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from corpus_builder.sources.documents import SourceDocument, SourceError
-from corpus_builder.sources.wikipedia import iter_wikipedia, iter_wikipedia_parquet, wikitext_to_text
+from corpus_builder.sources.wikipedia.dump import iter_wikipedia
+from corpus_builder.sources.wikipedia.parquet import iter_wikipedia_parquet
+from corpus_builder.sources.wikipedia.wikitext import wikitext_to_text
 
 ARTICLE = """{{Otheruses|東京の川|その他|サンプル川 (曖昧さ回避)}}
 {{基礎情報 河川

@@ -18,11 +18,13 @@ from corpus_builder.config.sources import (
     WarpSource,
     WikipediaSource,
 )
-from corpus_builder.sources import dolma, kaken, pdf, stack, wikipedia
+from corpus_builder.sources import dolma, kaken, pdf, stack
 from corpus_builder.sources.documents import SourceDocument, SourceError
 from corpus_builder.sources.remote import open_input
 from corpus_builder.sources.warc.reader import iter_warc
 from corpus_builder.sources.warc.record import WarcReadError, WarcRecord
+from corpus_builder.sources.wikipedia.dump import iter_wikipedia
+from corpus_builder.sources.wikipedia.parquet import iter_wikipedia_parquet
 
 Record = WarcRecord | WarcReadError | SourceDocument | SourceError
 Reader = Callable[[Any, str, int], Iterator[Record]]
@@ -40,8 +42,8 @@ def read_warp(source: WarpSource, path: str, max_payload_bytes: int) -> Iterator
 
 def read_wikipedia(source: WikipediaSource, path: str, max_payload_bytes: int) -> Iterator[Record]:
     if source.format == "parquet":
-        return wikipedia.iter_wikipedia_parquet(path, lang=source.lang, open_fn=open_input)
-    return wikipedia.iter_wikipedia(
+        return iter_wikipedia_parquet(path, lang=source.lang, open_fn=open_input)
+    return iter_wikipedia(
         path,
         namespaces=source.namespaces,
         lang=source.lang,

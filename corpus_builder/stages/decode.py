@@ -7,7 +7,7 @@ from datatrove.data import Document
 from corpus_builder.config.stages import DecodeStage
 from corpus_builder.contracts.document import HTML, PAYLOAD
 from corpus_builder.stages.base import DocumentStep
-from corpus_builder.text.decode import decode_html
+from corpus_builder.text.decode.chain import decode_html
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/xml", "application/xml"}
 _SNIFF_BYTES = 1024

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from corpus_builder.text.decode import decode_html
+from corpus_builder.text.decode.chain import decode_html
 
 # Hiragana U+3041–3096, katakana U+30A1–30FA and the prolonged sound mark U+30FC, as UTF-8 bytes.
 _UTF8_KANA = re.compile(rb"\xe3(?:\x81[\x81-\xbf]|\x82[\x80-\x96\xa1-\xbf]|\x83[\x80-\xba\xbc])")
