@@ -141,6 +141,46 @@ class LangIdStage(StageConfig):
     )
     keep_other: bool = Field(default=False, description="Keep other languages under `lang=other`.")
     max_chars: int = Field(default=10_000, gt=0, description="Characters given to the classifier.")
+    granularity: Literal["document", "paragraph"] = Field(
+        default="document",
+        description="document: one prediction on the first `max_chars` characters. paragraph: one per "
+        "line (extraction writes a paragraph per line), the document's language being the one with most "
+        "characters (score: its lines' character-weighted mean) and each language's share of characters "
+        "stored as `langid.share.<lang>`. Cost: `python -m bench.classifier`.",
+    )
+    paragraph_min_chars: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="paragraph: lines shorter than this are judged together with the short lines next to "
+        "them, or take the language of the nearest judged line when still shorter together (fastText is "
+        "unreliable on short Latin text: 'Home About Contact' scores 0.32 English).",
+    )
+    keep_paragraphs: Literal["all", "document_language", "kept_languages"] = Field(
+        default="all",
+        description="paragraph: which lines a kept document keeps. all: every line; document_language: "
+        "lines in the document's language; kept_languages: lines whose language is in `keep` at its "
+        "score. Removed lines and characters are counted in the step's stats.",
+    )
+    min_kept_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="With keep_paragraphs other than all: a document keeping a smaller share of its "
+        "characters is dropped as `little_text_in_language`.",
+    )
+    min_kept_chars: int = Field(
+        default=1,
+        ge=0,
+        description="With keep_paragraphs other than all: a document keeping fewer characters is "
+        "dropped as `little_text_in_language`.",
+    )
+
+    @model_validator(mode="after")
+    def _paragraph_options_need_paragraphs(self) -> LangIdStage:
+        if self.keep_paragraphs != "all" and self.granularity != "paragraph":
+            raise ValueError("keep_paragraphs needs granularity: paragraph")
+        return self
 
 
 class QualityStage(StageConfig):
