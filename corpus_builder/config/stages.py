@@ -322,6 +322,39 @@ class CodeFilterStage(StageConfig):
     )
 
 
+class ClassifierStage(StageConfig):
+    """A learned quality score (`corpus-build train-classifier`) on every document of `languages`."""
+
+    step: Literal["classifier"] = "classifier"
+    rank: ClassVar[int] = 6
+    needs: ClassVar[str | None] = "langid"
+    repeatable: ClassVar[bool] = True
+    model_path: str = Field(
+        description="The .npz written by `corpus-build train-classifier` (relative paths: relative to the "
+        "pipeline file)."
+    )
+    model_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="When given, the model file must have this sha256 (train-classifier prints it), so a "
+        "replaced file fails the run instead of scoring with other weights.",
+    )
+    name: str = Field(
+        default="classifier",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Prefix of the signal (`<name>.score` in quality_signals) and the stage name in "
+        "excluded/ and the stats; give each classifier stage its own.",
+    )
+    min_score: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Documents scoring lower are dropped as `score_low`; 0 scores without dropping. "
+        "train-classifier prints the score at which a chosen share of held-out documents is kept.",
+    )
+    languages: list[str] = Field(default_factory=lambda: ["ja"], min_length=1)
+
+
 #: Every stage model, in rank order: the one list of stages (the `Stage` union and the order check
 #: are made from it; the registry of step classes is checked against it by the tests).
 STAGES_IN_ORDER: tuple[type[StageConfig], ...] = (
@@ -334,6 +367,7 @@ STAGES_IN_ORDER: tuple[type[StageConfig], ...] = (
     QualityStage,
     EnglishQualityStage,
     CodeFilterStage,
+    ClassifierStage,
     PiiStage,
 )
 
@@ -347,6 +381,7 @@ Stage = Annotated[
     | QualityStage
     | EnglishQualityStage
     | CodeFilterStage
+    | ClassifierStage
     | PiiStage,
     Field(discriminator="step"),
 ]
