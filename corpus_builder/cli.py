@@ -299,6 +299,45 @@ def train_tokenizer_command(
     typer.echo(f"wrote {target}: {info}")
 
 
+@app.command("train-classifier")
+def train_classifier_command(
+    positive: Annotated[
+        list[str],
+        typer.Option(
+            "--positive",
+            help="Documents to keep: a run's output folder, a folder or file of Parquet/JSONL. Repeatable.",
+        ),
+    ],
+    negative: Annotated[list[str], typer.Option("--negative", help="Documents to score low; as --positive.")],
+    model: Annotated[str, typer.Option("--model", "-o", help="Where to write the model (.npz).")],
+    text_column: Annotated[str, typer.Option(help="Text column (Parquet) or key (JSONL).")] = "text",
+    seed: Annotated[int, typer.Option(help="Seed of the sampling and the train/held-out split.")] = 0,
+    holdout: Annotated[float, typer.Option(min=0.01, max=0.9, help="Held-out share of each class.")] = 0.2,
+    kept_fraction: Annotated[
+        float, typer.Option(min=0.001, max=1.0, help="Share of held-out documents kept, for precision.")
+    ] = 0.3,
+    max_docs: Annotated[int | None, typer.Option(min=2, help="Sample at most this many per class.")] = None,
+    dimensions: Annotated[int, typer.Option(help="Hashed feature buckets, a power of two.")] = 1 << 18,
+) -> None:
+    """Train the `classifier` stage's model: logistic regression on hashed character n-grams. Prints
+    held-out AUC, precision at the kept fraction with its score threshold, and the model's sha256."""
+    from corpus_builder.classify.training import feature_spec, read_texts, train_classifier
+
+    with _exit_on_error():
+        spec = feature_spec(dimensions)
+        report = train_classifier(
+            read_texts(positive, text_column),
+            read_texts(negative, text_column),
+            model,
+            seed=seed,
+            holdout=holdout,
+            kept_fraction=kept_fraction,
+            max_docs=max_docs,
+            spec=spec,
+        )
+    typer.echo(report.render())
+
+
 # the crawl options' defaults are CrawlSettings' own, so --help cannot drift from the code
 from corpus_builder.acquire.crawl_settings import CrawlSettings as _CS  # noqa: E402
 

@@ -26,7 +26,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("stages and phases", ("stages", "dedup", "tokenize", "mixture", "decontaminate", "phases")),
     ("sources and writers", ("acquire", "sources", "writers")),
     ("config", ("config",)),
-    ("libraries", ("quality", "text", "samples")),
+    ("libraries", ("quality", "text", "classify", "samples")),
     ("contracts", ("contracts",)),
 ]
 

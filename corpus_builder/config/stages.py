@@ -140,6 +140,46 @@ class LangIdStage(StageConfig):
     )
     keep_other: bool = Field(default=False, description="Keep other languages under `lang=other`.")
     max_chars: int = Field(default=10_000, gt=0, description="Characters given to the classifier.")
+    granularity: Literal["document", "paragraph"] = Field(
+        default="document",
+        description="document: one prediction on the first `max_chars` characters. paragraph: one per "
+        "line (extraction writes a paragraph per line), the document's language being the one with most "
+        "characters (score: its lines' character-weighted mean) and each language's share of characters "
+        "stored as `langid.share.<lang>`. Cost: `python -m bench.classifier`.",
+    )
+    paragraph_min_chars: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="paragraph: lines shorter than this are judged together with the short lines next to "
+        "them, or take the language of the nearest judged line when still shorter together (fastText is "
+        "unreliable on short Latin text: 'Home About Contact' scores 0.32 English).",
+    )
+    keep_paragraphs: Literal["all", "document_language", "kept_languages"] = Field(
+        default="all",
+        description="paragraph: which lines a kept document keeps. all: every line; document_language: "
+        "lines in the document's language; kept_languages: lines whose language is in `keep` at its "
+        "score. Removed lines and characters are counted in the step's stats.",
+    )
+    min_kept_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="With keep_paragraphs other than all: a document keeping a smaller share of its "
+        "characters is dropped as `little_text_in_language`.",
+    )
+    min_kept_chars: int = Field(
+        default=1,
+        ge=0,
+        description="With keep_paragraphs other than all: a document keeping fewer characters is "
+        "dropped as `little_text_in_language`.",
+    )
+
+    @model_validator(mode="after")
+    def _paragraph_options_need_paragraphs(self) -> LangIdStage:
+        if self.keep_paragraphs != "all" and self.granularity != "paragraph":
+            raise ValueError("keep_paragraphs needs granularity: paragraph")
+        return self
 
 
 class QualityStage(StageConfig):
@@ -281,6 +321,39 @@ class CodeFilterStage(StageConfig):
     )
 
 
+class ClassifierStage(StageConfig):
+    """A learned quality score (`corpus-build train-classifier`) on every document of `languages`."""
+
+    step: Literal["classifier"] = "classifier"
+    rank: ClassVar[int] = 6
+    needs: ClassVar[str | None] = "langid"
+    repeatable: ClassVar[bool] = True
+    model_path: str = Field(
+        description="The .npz written by `corpus-build train-classifier` (relative paths: relative to the "
+        "pipeline file)."
+    )
+    model_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="When given, the model file must have this sha256 (train-classifier prints it), so a "
+        "replaced file fails the run instead of scoring with other weights.",
+    )
+    name: str = Field(
+        default="classifier",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Prefix of the signal (`<name>.score` in quality_signals) and the stage name in "
+        "excluded/ and the stats; give each classifier stage its own.",
+    )
+    min_score: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Documents scoring lower are dropped as `score_low`; 0 scores without dropping. "
+        "train-classifier prints the score at which a chosen share of held-out documents is kept.",
+    )
+    languages: list[str] = Field(default_factory=lambda: ["ja"], min_length=1)
+
+
 #: Every stage model, in rank order: the one list of stages (the `Stage` union and the order check
 #: are made from it; the registry of step classes is checked against it by the tests).
 STAGES_IN_ORDER: tuple[type[StageConfig], ...] = (
@@ -293,6 +366,7 @@ STAGES_IN_ORDER: tuple[type[StageConfig], ...] = (
     QualityStage,
     EnglishQualityStage,
     CodeFilterStage,
+    ClassifierStage,
     PiiStage,
 )
 
@@ -306,6 +380,7 @@ Stage = Annotated[
     | QualityStage
     | EnglishQualityStage
     | CodeFilterStage
+    | ClassifierStage
     | PiiStage,
     Field(discriminator="step"),
 ]

@@ -12,6 +12,7 @@ from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.config.pipeline import PipelineConfig
 from corpus_builder.config.stages import (
+    ClassifierStage,
     CleanStage,
     CodeFilterStage,
     DecodeStage,
@@ -28,6 +29,7 @@ from corpus_builder.config.stages import (
 from corpus_builder.contracts.errors import BadInputError
 from corpus_builder.sources.tasks import InputTask
 from corpus_builder.stages.base import DocumentStep
+from corpus_builder.stages.classifier import QualityClassifier
 from corpus_builder.stages.clean import LineCleaner
 from corpus_builder.stages.code_filter import CodeFilter
 from corpus_builder.stages.decode import HtmlDecoder
@@ -52,6 +54,7 @@ STEPS: dict[type[StageConfig], type[DocumentStep]] = {
     QualityStage: QualityFilter,
     EnglishQualityStage: EnglishQualityFilter,
     CodeFilterStage: CodeFilter,
+    ClassifierStage: QualityClassifier,
     PiiStage: PiiMask,
 }
 
