@@ -97,6 +97,9 @@ def run(
     dedup = manifest.get("phase_totals", {}).get("dedup")
     if dedup:
         typer.echo(_summary_line("after dedup", dedup, None, outcome.output_dir))
+    decontaminated = manifest.get("phase_totals", {}).get("decontaminate")
+    if decontaminated:
+        typer.echo(_summary_line("after decontamination", decontaminated, None, outcome.output_dir))
     if outcome.not_run_reason:
         typer.echo(f"not run: {', '.join(outcome.not_run_phases)} ({outcome.not_run_reason})")
 
