@@ -23,6 +23,7 @@ def _sha256(path: Path) -> str:
 def _sample_pipeline(tmp_path: Path, sample_inputs: Path, **replace: str) -> Path:
     text = (REPO / "pipelines" / "sample.yaml").read_text(encoding="utf-8")
     text = text.replace("../samples/sample-*.warc.gz", f"{sample_inputs}/sample-*.warc.gz")
+    text = text.replace("../samples/eval/", f"{sample_inputs}/eval/")
     for old, new in replace.items():
         assert old in text, old
         text = text.replace(old, new)
@@ -32,7 +33,8 @@ def _sample_pipeline(tmp_path: Path, sample_inputs: Path, **replace: str) -> Pat
 
 
 def test_train_tokenizer_command_gives_the_runs_model(sample_run: Path, tmp_path: Path) -> None:
-    """The run trains on deduped/ (its pipeline dedups); `train-tokenizer` must read the same folder."""
+    """The run trains on decontaminated/ (its pipeline dedups, then decontaminates);
+    `train-tokenizer` must read the same folder."""
     model = tmp_path / "again.model"
     pipeline = str(REPO / "pipelines" / "sample.yaml")
     result = CliRunner().invoke(

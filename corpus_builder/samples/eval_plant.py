@@ -95,9 +95,10 @@ _SETS: dict[str, tuple[str, list[dict[str, object]]]] = {
                 "id": "er-001",
                 "passage": "Every autumn the village of Hollowmere holds a lantern walk along the old canal "
                 "towpath. Children spend the summer folding paper lanterns in the community hall, and each "
-                "lantern carries a single wish written in pencil on its inner wall. When the church bell rings "
-                "at dusk, the oldest resident lights the first candle and the procession moves slowly toward "
-                "the lock keeper's cottage, where the lanterns are hung from a rope across the water.",
+                "lantern carries a single wish written in pencil on its inner wall. When the church bell "
+                "rings at dusk, the oldest resident lights the first candle and the procession moves "
+                "slowly toward the lock keeper's cottage, where the lanterns are hung from a rope across "
+                "the water.",
                 "question": "Who lights the first candle of the lantern walk?",
             },
             {
