@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corpus_builder.decontaminate.match import ItemMatch, Matcher, matched_spans, remove_spans
-from corpus_builder.writers.schema import EXCLUDED_SCHEMA
+from corpus_builder.writers.schema import EXCLUDED_SCHEMA, SCHEMA_VERSION
 
 #: Columns an excluded row copies from the document as they are.
 _EXCLUDED_COPIED = (
@@ -39,7 +39,7 @@ CUTS_SCHEMA = pa.schema(
         pa.field("text", pa.string(), nullable=False),  # the removed paragraphs, joined by "\n"
         pa.field("text_chars", pa.int64(), nullable=False),
     ],
-    metadata={"corpus_builder.table": "decontaminate_cuts"},
+    metadata={"corpus_builder.schema_version": SCHEMA_VERSION, "corpus_builder.table": "decontaminate_cuts"},
 )
 
 SET_COUNTERS = (

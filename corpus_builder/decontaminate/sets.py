@@ -125,7 +125,7 @@ def prepare_sets(config: DecontaminateConfig, base_dir: str | Path) -> list[Reso
     driver, before any task runs; so does a set with no items at all."""
     resolved = resolve_sets(config, base_dir)
     for eval_set in resolved:
-        if not any(True for _ in eval_set.items()):
+        if sum(1 for _ in eval_set.items()) == 0:  # every item: a bad last row must stop the run too
             files = ", ".join(str(source.path) for source in eval_set.sources)
             raise EvalSetError(f"decontaminate set {eval_set.name!r}: no items in {files}")
     return resolved
