@@ -97,6 +97,9 @@ def run(
     dedup = manifest.get("phase_totals", {}).get("dedup")
     if dedup:
         typer.echo(_summary_line("after dedup", dedup, None, outcome.output_dir))
+    decontaminated = manifest.get("phase_totals", {}).get("decontaminate")
+    if decontaminated:
+        typer.echo(_summary_line("after decontamination", decontaminated, None, outcome.output_dir))
     if outcome.not_run_reason:
         typer.echo(f"not run: {', '.join(outcome.not_run_phases)} ({outcome.not_run_reason})")
 
@@ -281,8 +284,8 @@ def train_tokenizer_command(
         str | None, typer.Option("--model", help="Where to write the model (default: OUTPUT/tokenizer/).")
     ] = None,
 ) -> None:
-    """Train a sentencepiece model on a per-language sample of a run's kept documents (deduped/ when
-    the pipeline dedups, as the run itself does, so both give the same model)."""
+    """Train a sentencepiece model on a per-language sample of a run's kept documents (the folder the
+    run itself trains on: decontaminated/, deduped/ or documents/, so both give the same model)."""
     from corpus_builder.run import tokenizer_input_folder
     from corpus_builder.tokenize import train_tokenizer
 

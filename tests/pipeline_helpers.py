@@ -1,5 +1,5 @@
-"""Shared by the end-to-end tests: a pipeline with every phase (documents, dedup, tokenize, mixture),
-output checksums, and killing a run."""
+"""Shared by the end-to-end tests: a pipeline with every phase (documents, dedup, decontaminate,
+tokenize, mixture), output checksums, and killing a run."""
 
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ PIPELINE = DOCUMENTS_ONLY.replace(
     "output:",
     """dedup:
   partitions: 3
+decontaminate:
+  sets:
+    - {{name: ja-quiz, paths: ["{inputs}/eval/ja-quiz.jsonl"], fields: [question, choices], id_field: id}}
+    - name: en-reading
+      paths: ["{inputs}/eval/en-reading.jsonl"]
+      fields: [passage, question]
+      id_field: id
+      action: cut
 tokenize:
   train: {{vocab_size: 1000, sample_docs: {{ja: 1000, en: 1000}}}}
 mixture:

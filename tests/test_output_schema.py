@@ -25,6 +25,8 @@ FOLDERS = {
     "excluded": "excluded/*.parquet",
     "errors": "errors/*.parquet",
     "deduped": "deduped/*/*.parquet",
+    "decontaminated": "decontaminated/*/*.parquet",
+    "decontaminate/cuts": "decontaminate/cuts/*.parquet",
     "tokenized": "tokenized/*/*.parquet",
     "mixture/shards": "mixture/shards/*.parquet",
 }

@@ -178,8 +178,9 @@ def test_output_does_not_depend_on_where_the_checkout_lives(
     for place in ("a", "b/deeper"):
         checkout = tmp_path / place
         (checkout / "samples").mkdir(parents=True)
-        for warc in sample_inputs.glob("*.warc.gz"):
-            (checkout / "samples" / warc.name).write_bytes(warc.read_bytes())
+        (checkout / "samples" / "eval").mkdir()
+        for warc in [*sample_inputs.glob("*.warc.gz"), *sample_inputs.glob("eval/*.jsonl")]:
+            (checkout / "samples" / warc.relative_to(sample_inputs)).write_bytes(warc.read_bytes())
         monkeypatch.chdir(checkout)
         pipeline = write_pipeline(checkout / "p.yaml", Path("samples"), Path("out"))
         result = CliRunner().invoke(app, ["run", "p.yaml"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_builder.samples.generate import generate_cc_mix
+from corpus_builder.samples.generate import generate_cc_mix, write_eval_sets
 from tests.pipeline_helpers import corpus_build, output_digests, run_and_kill, write_pipeline
 
 
@@ -17,6 +17,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("mix")
     for index in range(4):
         generate_cc_mix(folder / f"mix-{index}.warc.gz", n_records=60, ja_share=0.3, seed=index)
+    write_eval_sets(folder)  # the pipeline's decontaminate block reads <inputs>/eval/
     return folder
 
 

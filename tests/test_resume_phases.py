@@ -1,4 +1,4 @@
-"""kill -9 inside the later phases (dedup, tokenizer training, tokenize, mixture), run again:
+"""kill -9 inside the later phases (dedup, decontamination, tokenizer training, tokenize, mixture), run again:
 the output is byte-identical to an uninterrupted run.
 
 The kill points are drawn with a fixed seed from every phase of the run: "the phase's first
@@ -49,6 +49,8 @@ PHASES = {
     "dedup.components.round-001": "dedup",
     "dedup.resolve": "dedup",
     "dedup.filter": "deduped",
+    "decontaminate.index": "decontaminate",
+    "decontaminate.scan": "decontaminated",
     "tokenizer.train": "tokenizer",
     "tokenize": "tokenized",
     "mixture.scan": "mixture",
@@ -56,11 +58,13 @@ PHASES = {
     "mixture.shuffle": "mixture",
 }
 _rng = random.Random(20240220)
-# one point in each group of phases (so dedup, tokenization and mixture are all hit), drawn with a seed
+# one point in each group of phases (so dedup, decontamination, tokenization and mixture are all hit),
+# drawn with a seed
 KILL_POINTS = [
     (_rng.choice(group), _rng.choice(["completed", "writing"]))
     for group in (
         ["dedup.signatures", "dedup.buckets", "dedup.components.round-001", "dedup.resolve", "dedup.filter"],
+        ["decontaminate.index", "decontaminate.scan"],
         ["tokenizer.train", "tokenize"],
         ["mixture.scan", "mixture.partition", "mixture.shuffle"],
     )
@@ -74,6 +78,7 @@ KILL_POINTS.append(
 def _pipeline(path: Path, sample_inputs: Path, output: Path) -> Path:
     text = (REPO / "pipelines" / "sample.yaml").read_text(encoding="utf-8")
     text = text.replace('"../samples/sample-*.warc.gz"', f'"{sample_inputs}/sample-*.warc.gz"')
+    text = text.replace('"../samples/eval/', f'"{sample_inputs}/eval/')
     text = text.replace("dir: out/sample", f"dir: {output}")
     assert str(sample_inputs) in text and str(output) in text
     path.write_text(text, encoding="utf-8")

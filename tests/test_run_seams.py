@@ -23,6 +23,7 @@ def _sha256(path: Path) -> str:
 def _sample_pipeline(tmp_path: Path, sample_inputs: Path, **replace: str) -> Path:
     text = (REPO / "pipelines" / "sample.yaml").read_text(encoding="utf-8")
     text = text.replace("../samples/sample-*.warc.gz", f"{sample_inputs}/sample-*.warc.gz")
+    text = text.replace("../samples/eval/", f"{sample_inputs}/eval/")
     for old, new in replace.items():
         assert old in text, old
         text = text.replace(old, new)
@@ -32,7 +33,8 @@ def _sample_pipeline(tmp_path: Path, sample_inputs: Path, **replace: str) -> Pat
 
 
 def test_train_tokenizer_command_gives_the_runs_model(sample_run: Path, tmp_path: Path) -> None:
-    """The run trains on deduped/ (its pipeline dedups); `train-tokenizer` must read the same folder."""
+    """The run trains on decontaminated/ (its pipeline dedups, then decontaminates);
+    `train-tokenizer` must read the same folder."""
     model = tmp_path / "again.model"
     pipeline = str(REPO / "pipelines" / "sample.yaml")
     result = CliRunner().invoke(
@@ -49,15 +51,16 @@ def test_a_run_that_keeps_nothing_ends_cleanly(tmp_path: Path, sample_inputs: Pa
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["run", str(pipeline), "--output", str(out)])
     assert result.exit_code == 0, result.output
-    assert "not run: tokenizer.train, tokenize, mixture" in result.output
-    assert "the run kept nothing to tokenize" in result.output
+    # decontamination is the first phase with nothing to read; every later one is skipped with it
+    assert "not run: decontaminate.scan, tokenizer.train, tokenize, mixture" in result.output
+    assert "the run kept nothing to decontaminate" in result.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["skipped_phases"]["phases"][:2] == ["tokenizer.train", "tokenize"]
+    assert manifest["skipped_phases"]["phases"][:3] == ["decontaminate.scan", "tokenizer.train", "tokenize"]
     assert not (out / "tokenized").exists() and not (out / "mixture" / "shards").exists()
     assert list((out / "excluded").glob("*.parquet"))  # every page still accounted for
     # rerunning says the same, without failing
     again = CliRunner().invoke(app, ["run", str(pipeline), "--output", str(out)])
-    assert again.exit_code == 0 and "not run: tokenizer.train" in again.output
+    assert again.exit_code == 0 and "not run: decontaminate.scan, tokenizer.train" in again.output
 
 
 def test_version() -> None:

@@ -265,6 +265,6 @@ def test_corrupt_record_only_when_asked(tmp_path: Path) -> None:
 def test_cli_writes_sample_and_mix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path), "--seed", "4", "--cc-mix", "60", "--no-corrupt"]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == sorted([*SAMPLE_FILE_NAMES, "cc-mix-60.warc.gz"])
+    assert names == sorted([*SAMPLE_FILE_NAMES, "cc-mix-60.warc.gz", "eval"])  # eval/: the planted sets
     assert len(_responses(tmp_path / "cc-mix-60.warc.gz")) == 60
     assert "cc-mix-60.warc.gz" in capsys.readouterr().out

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from corpus_builder.config.decontaminate import DecontaminateConfig
 from corpus_builder.config.dedup import DedupConfig
 from corpus_builder.config.mixture import MixtureConfig
 from corpus_builder.config.sources import SOURCE_KINDS, SourceConfig
@@ -63,6 +64,7 @@ class PipelineConfig(StrictModel):
     sources: list[SourceConfig] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1)
     dedup: DedupConfig | None = None
+    decontaminate: DecontaminateConfig | None = None
     tokenize: TokenizeConfig | None = None
     mixture: MixtureConfig | None = None
     output: OutputConfig = Field(default_factory=OutputConfig)

@@ -21,6 +21,14 @@ DEDUP_CLUSTERS = "dedup/clusters"
 DEDUP_INDEX = "dedup/index"
 DEDUP_WORK = "dedup/work"
 DEDUP_DONE = "dedup/done.json"
+#: Documents kept by decontamination (the input's exact schema): `decontaminated/<lang>/<task>.parquet`;
+#: its dropped documents are `excluded/decontaminate-<lang>-<task>.parquet`.
+DECONTAMINATED = "decontaminated"
+#: Decontamination's own state: the n-gram index of the evaluation sets, their per-set statistics, and
+#: the paragraphs the `cut` action removed (`decontaminate/cuts/<lang>-<task>.parquet`).
+DECONTAMINATE_INDEX = "decontaminate/index.npz"
+DECONTAMINATE_SETS = "decontaminate/sets.json"
+DECONTAMINATE_CUTS = "decontaminate/cuts"
 #: The sentencepiece model trained by the run (when the pipeline names none).
 TRAINED_TOKENIZER = "tokenizer/tokenizer.model"
 #: Tokenized documents: `tokenized/<lang>/<task>.parquet`, plus `tokenized/tokenizer.json`.

@@ -29,10 +29,11 @@ in the order they were added and ties in the sort are broken by item number.
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 import numpy as np
 import xxhash
@@ -46,6 +47,7 @@ UnitChoice = Literal["auto", "chars", "words"]
 BYTES_PER_ENTRY = 12  # keys + items
 MAX_BYTES_PER_ENTRY = 16  # with the bitmap
 _NEVER = np.iinfo(np.uint32).max
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry
 _CHUNK = 1 << 20  # `required` of an item left without n-grams: it cannot match
 
 # The character n for CJK text, chosen by measurement (`python -m bench.decontamination --sections ngram`):
@@ -192,6 +194,12 @@ class DecontaminationIndex:
         return digest.hexdigest()
 
     def save(self, path: Path) -> None:
+        with path.open("wb") as handle:
+            self.write(handle)
+
+    def write(self, handle: IO[bytes]) -> None:
+        """The index as an .npz archive (`load` reads it). Byte-identical for the same index: the zip
+        entries carry a fixed date, where `np.savez` would stamp the current time."""
         meta = {
             "settings": asdict(self.settings),
             "set_names": self.set_names,
@@ -199,20 +207,23 @@ class DecontaminationIndex:
             "lengths": {scheme: sorted(index.lengths) for scheme, index in self.schemes.items()},
             "stats": {name: asdict(stats) for name, stats in self.stats.items()},
         }
-        arrays = {f"{scheme}_{part}": getattr(index, part) for scheme, index in self.schemes.items()
-                  for part in ("keys", "items")}  # fmt: skip
-        with path.open("wb") as handle:
-            np.savez(
-                handle,
-                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
-                item_sets=self.item_sets,
-                item_grams=self.item_grams,
-                item_required=self.item_required,
-                **arrays,
-            )
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+            "item_sets": self.item_sets,
+            "item_grams": self.item_grams,
+            "item_required": self.item_required,
+        }
+        for scheme, index in self.schemes.items():
+            arrays[f"{scheme}_keys"] = index.keys
+            arrays[f"{scheme}_items"] = index.items
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, array in arrays.items():
+                entry = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+                with archive.open(entry, "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
 
     @classmethod
-    def load(cls, path: Path) -> DecontaminationIndex:
+    def load(cls, path: Path | IO[bytes]) -> DecontaminationIndex:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(data["meta"].tobytes().decode())
             settings = NgramSettings(**meta["settings"])

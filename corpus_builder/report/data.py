@@ -31,9 +31,11 @@ from corpus_builder.contracts.outputs import (
     TOKENIZED,
     phase_stats,
 )
+from corpus_builder.report.decontamination import SetReport, load_decontamination
 
 UNKNOWN_LANG = "und"
 DEDUP_STAGE_ORDER = ("dedup.exact", "dedup.url", "dedup.near")
+DECONTAMINATE_STAGE = "decontaminate"
 
 
 class ReportError(BadInputError):
@@ -106,6 +108,7 @@ class RunData:
     cluster_sizes: list[int]  # one entry per cluster (singletons included when known)
     mixture: list[MixtureRow]
     timings: list[tuple[str, str, float, int]]  # (phase, step, seconds, items)
+    decontamination: list[SetReport] = field(default_factory=list)  # one per evaluation set
 
 
 def _read_json(path: Path) -> Any:
@@ -159,11 +162,14 @@ def stage_order(
         for stage in seen:  # e.g. quality.swallow under a step recorded as "quality"
             if stage.split(".", 1)[0] == name and stage not in exact and stage not in order:
                 order.append(stage)
-    order += [s for s in seen if s not in order and not s.startswith("dedup.")]
+    later = ("dedup.", DECONTAMINATE_STAGE)
+    order += [s for s in seen if s not in order and not s.startswith(later)]
     dedup = [s for s in seen if s.startswith("dedup.") and s not in order]
     order += sorted(
         dedup, key=lambda s: DEDUP_STAGE_ORDER.index(s) if s in DEDUP_STAGE_ORDER else len(DEDUP_STAGE_ORDER)
     )
+    # decontamination runs after dedup, on what dedup kept
+    order += [s for s in seen if s == DECONTAMINATE_STAGE and s not in order]
     return order
 
 
@@ -180,12 +186,14 @@ def load_run(output_dir: str | Path, examples_per_rule: int = 3, example_chars: 
     kept_scores, kept_lengths = _read_kept(out)
     totals = manifest.get("totals", {})
     dedup_totals = manifest.get("phase_totals", {}).get("dedup")
-    final = (dedup_totals or totals).get("kept", {})
-    for by_stage in ((dedup_totals or {}).get("excluded") or {}).values():
-        for stage in by_stage:
-            if stage not in excluded.stages:
-                excluded.stages.append(stage)
-    _add_what_tables_miss(excluded.removed, totals, dedup_totals or {})
+    decontaminate_totals = manifest.get("phase_totals", {}).get("decontaminate")
+    final = (decontaminate_totals or dedup_totals or totals).get("kept", {})
+    for later in (dedup_totals, decontaminate_totals):
+        for by_stage in ((later or {}).get("excluded") or {}).values():
+            for stage in by_stage:
+                if stage not in excluded.stages:
+                    excluded.stages.append(stage)
+    _add_what_tables_miss(excluded.removed, totals, dedup_totals or {}, decontaminate_totals or {})
 
     order = stage_order(manifest, excluded.stages, document_steps(out))
     token_ratio, tokens_measured = _token_ratio(out, final)
@@ -203,6 +211,7 @@ def load_run(output_dir: str | Path, examples_per_rule: int = 3, example_chars: 
         cluster_sizes=_cluster_sizes(out),
         mixture=_mixture(out),
         timings=_timings(out),
+        decontamination=load_decontamination(out, manifest),
     )
 
 
@@ -259,7 +268,7 @@ def _read_kept(out: Path) -> tuple[dict[str, list[float]], list[int]]:
 
 
 def _add_what_tables_miss(
-    removed: dict[tuple[str, str, str, str], list[int]], totals: dict[str, Any], dedup_totals: dict[str, Any]
+    removed: dict[tuple[str, str, str, str], list[int]], totals: dict[str, Any], *later_totals: dict[str, Any]
 ) -> None:
     """Counts from the excluded tables must agree with the manifest; if the tables are missing
     (e.g. removed), fall back to the manifest's per-reason counts without languages. Unreadable
@@ -270,7 +279,7 @@ def _add_what_tables_miss(
     table_counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for (source, _lang, stage, reason), (docs, _chars) in removed.items():
         table_counts[(source, stage, reason)] += docs
-    for block in (totals, dedup_totals):
+    for block in (totals, *later_totals):
         for source, by_stage in (block.get("excluded") or {}).items():
             for stage, by_reason in by_stage.items():
                 for reason, count in by_reason.items():

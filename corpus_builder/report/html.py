@@ -15,6 +15,7 @@ from pathlib import Path
 
 from corpus_builder.contracts.outputs import DOCUMENTS_PHASE, LOGS, PHASE_STATS, REPORT_HTML, TOKENIZED
 from corpus_builder.report.data import FunnelRow, RunData, load_run
+from corpus_builder.report.decontamination import render_decontamination
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK JP','Hiragino Sans','Yu Gothic',Meiryo,
@@ -307,6 +308,11 @@ def render(data: RunData) -> str:
         _funnel_table(data),
         "<h3>By language</h3>",
         _funnel_by_lang(data),
+        "<h2>Decontamination</h2>",
+        "<p class=note>Per evaluation set: its items, those indexed (too short: fewer characters or words "
+        "than the minimum, never matched), and the documents holding at least the configured share of an "
+        "item's n-grams, dropped or cut; then a few of them with the item and its matched share.</p>",
+        render_decontamination(data.decontamination),
         "<h2>Distributions</h2><div class=plots>",
         *(_img(uri, alt) for uri, alt in plots if uri),
         "</div>",

@@ -54,7 +54,20 @@ def summarise_counts(task_counts: list[dict[str, Any]]) -> dict[str, Any]:
     totals = {"kept": _plain(kept), "excluded": _plain(excluded), "read_errors": dict(sorted(errors.items()))}
     if by_language:
         totals["excluded_by_language"] = _plain(by_language)
+    by_set = _sum_by_set(task_counts)
+    if by_set:
+        totals["sets"] = by_set
     return totals
+
+
+def _sum_by_set(task_counts: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per-set counters a phase's summaries carry under `sets` (decontamination), summed over tasks."""
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for summary in task_counts:
+        for name, counters in (summary.get("sets") or {}).items():
+            for key, value in counters.items():
+                sums[name][key] += value
+    return _plain({name: dict(counters) for name, counters in sums.items()})
 
 
 def _phase_of(counts_path: str) -> str:

@@ -18,6 +18,8 @@ from corpus_builder.config.paths import project_root
 from corpus_builder.config.pipeline import ExecutorConfig, PipelineConfig
 from corpus_builder.contracts import outputs
 from corpus_builder.contracts.errors import RunFailedError
+from corpus_builder.decontaminate.phase import build_decontaminate_phases
+from corpus_builder.decontaminate.sets import ResolvedSet, prepare_sets
 from corpus_builder.dedup import build_dedup_phases
 from corpus_builder.executors.local import LocalExecutor, RunResult
 from corpus_builder.executors.ray import RayExecutor, RaySettings, ray_session
@@ -97,6 +99,8 @@ def identity(config: PipelineConfig, tasks: list[InputTask], base_dir: str) -> t
         # The model's bytes decide the tokens, not where the file lies.
         described["tokenize"]["model"] = provenance_label(config.tokenize.model, project_root(base_dir))
         described["tokenize"]["model_sha256"] = file_sha256(config.tokenize.model)
+    if config.decontaminate is not None:
+        _describe_eval_files(described["decontaminate"], base_dir)
     payload = orjson.dumps(
         {
             "config": described,
@@ -107,6 +111,16 @@ def identity(config: PipelineConfig, tasks: list[InputTask], base_dir: str) -> t
         option=orjson.OPT_SORT_KEYS,
     )
     return described, hashlib.sha256(payload).hexdigest()
+
+
+def _describe_eval_files(described: dict[str, Any], base_dir: str) -> None:
+    """Evaluation files by their place in the project and their bytes: editing a set changes what is
+    dropped, so it must change the run's identity (a resumed run never mixes two versions)."""
+    root = project_root(base_dir)
+    for eval_set in described["sets"]:
+        paths = [os.path.normpath(os.path.join(base_dir, path)) for path in eval_set["paths"]]
+        eval_set["paths"] = [provenance_label(path, root) for path in paths]
+        eval_set["sha256"] = [file_sha256(path) for path in paths]
 
 
 def file_sha256(url: str) -> str:
@@ -132,18 +146,33 @@ def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[i
         )
 
 
-def tokenizer_input_folder(config: PipelineConfig) -> str:
-    """The folder tokenization (and tokenizer training) reads: deduped/ when the run dedups."""
+def decontaminate_input_folder(config: PipelineConfig) -> str:
+    """The folder decontamination scans: deduped/ when the run dedups, else documents/."""
     return outputs.DEDUPED if config.dedup is not None else outputs.DOCUMENTS
 
 
-def later_phases(config: PipelineConfig, ctx: RunContext) -> list[Phase]:
-    """The shard-level phases after the document phase, in the order they must run."""
+def tokenizer_input_folder(config: PipelineConfig) -> str:
+    """The folder tokenization (and tokenizer training) reads: the last document-level output."""
+    if config.decontaminate is not None:
+        return outputs.DECONTAMINATED
+    return decontaminate_input_folder(config)
+
+
+def later_phases(
+    config: PipelineConfig, ctx: RunContext, eval_sets: list[ResolvedSet] | None = None
+) -> list[Phase]:
+    """The shard-level phases after the document phase, in the order they must run (dedup →
+    decontaminate → tokenize → mixture). `eval_sets`: `prepare_sets` of the decontaminate block."""
     phases: list[Phase] = []
     if config.dedup is not None:
         # Only the first dedup phase: each one's finish() names the next (rounds until convergence).
         kinds = {s.name: s.kind for s in config.sources}  # source_priority may name kinds
         phases += build_dedup_phases(config.dedup, ctx, kinds)
+    if config.decontaminate is not None:
+        if eval_sets is None:
+            raise ValueError("a decontaminate block needs its sets prepared (prepare_sets) first")
+        input_folder = decontaminate_input_folder(config)
+        phases += build_decontaminate_phases(config.decontaminate, ctx, eval_sets, input_folder)
     if config.tokenize is not None:
         phases += build_tokenize_phases(config.tokenize, ctx, tokenizer_input_folder(config))
     if config.mixture is not None:
@@ -202,6 +231,8 @@ def run_pipeline(config_path: str | Path, options: RunOptions | None = None) -> 
 
 def _run(config: PipelineConfig, base_dir: str, options: RunOptions, source: str) -> RunOutcome:
     stage_steps = build_stage_steps(config, base_dir, source)
+    # every evaluation file is read here, so a bad one stops the run before any task starts
+    eval_sets = prepare_sets(config.decontaminate, base_dir) if config.decontaminate is not None else None
     tasks = build_tasks(config, base_dir, options.inputs)
     described, config_sha256 = identity(config, tasks, base_dir)
     # Absolute before fsspec sees it: fsspec caches folder objects by the string they were made from,
@@ -209,7 +240,7 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions, source: str
     output_dir = config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
     ctx = RunContext(output_dir=output_dir, seed=config.seed)
     steps = build_pipeline(config, tasks, stage_steps, output_dir)
-    phases = later_phases(config, ctx)
+    phases = later_phases(config, ctx, eval_sets)
     inputs = input_fingerprints(tasks)
     try:
         with output_lock(output_dir):

@@ -9,7 +9,8 @@ written for this project; hosts are invented and IP addresses come from the TEST
 Three consumers:
 
 * ``generate_sample`` -- the small three-file set used by ``pipelines/sample.yaml`` ("run it offline");
-* tests, via ``build_pages`` / ``sample_pages`` (which also expose the ground truth per page);
+* tests, via ``build_pages`` / ``sample_pages`` (which also expose the ground truth per page) and
+  ``planted_pages`` (which pages carry evaluation items, see ``eval_plant.py``);
 * throughput benchmarks, via ``generate_cc_mix`` (a Common-Crawl-like mix with ~5 % Japanese).
 
 Determinism: only ``random.Random(seed)`` is used, WARC-Date is derived from ``snapshot_date`` + record
@@ -41,6 +42,8 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from corpus_builder.samples.eval_plant import EVAL_DIR, EVAL_FILES, PlantedPage, eval_file_bytes, plant
+
 __all__ = [
     "SamplePage",
     "build_pages",
@@ -48,6 +51,8 @@ __all__ = [
     "sample_pages",
     "generate_sample",
     "generate_cc_mix",
+    "planted_pages",
+    "write_eval_sets",
     "DEFAULT_JA_KINDS",
     "DEFAULT_EN_KINDS",
     "DEFAULT_OTHER_KINDS",
@@ -981,15 +986,38 @@ _SAMPLE_COUNTS = (30, 30, 15)  # ja, en, other -> 75 pages, 25 per file
 _SAMPLE_SNAPSHOTS = ("2024-02-20T10:00:00Z", "2024-02-20T11:00:00Z", "2024-02-20T12:00:00Z")
 
 
+def _planted_sample(seed: int) -> tuple[list[SamplePage], list[PlantedPage]]:
+    return plant(build_pages(seed, *_SAMPLE_COUNTS))
+
+
 def sample_pages(seed: int = 0) -> list[list[SamplePage]]:
-    """The pages of each sample file, in file order (ground truth for tests and the sample pipeline)."""
-    pages = build_pages(seed, *_SAMPLE_COUNTS)
+    """The pages of each sample file, in file order (ground truth for tests and the sample pipeline),
+    with the evaluation items of `eval_plant` planted into a few of them."""
+    pages, _ = _planted_sample(seed)
     per_file = -(-len(pages) // len(SAMPLE_FILE_NAMES))
     return [pages[i : i + per_file] for i in range(0, len(pages), per_file)]
 
 
+def planted_pages(seed: int = 0) -> list[PlantedPage]:
+    """Which sample pages carry which planted evaluation item, and what decontamination must do."""
+    return _planted_sample(seed)[1]
+
+
+def write_eval_sets(out_dir: str | Path) -> list[Path]:
+    """The evaluation set files the sample's planted items come from: `<out_dir>/eval/*.jsonl`."""
+    folder = Path(out_dir) / EVAL_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for set_name, file_name in EVAL_FILES.items():
+        path = folder / file_name
+        path.write_bytes(eval_file_bytes(set_name))
+        paths.append(path)
+    return paths
+
+
 def generate_sample(out_dir: str | Path, seed: int = 0, *, corrupt_record: bool = True) -> list[Path]:
-    """Write the three sample WARC files used by ``pipelines/sample.yaml`` and return their paths.
+    """Write the three sample WARC files used by ``pipelines/sample.yaml`` and the evaluation sets
+    planted into them (``eval/*.jsonl``); return the WARC files' paths.
 
     With ``corrupt_record`` one extra, damaged response record sits in the middle of sample-00001 so the
     sample run demonstrates error reporting; all 75 real pages are still present around it.
@@ -1004,6 +1032,7 @@ def generate_sample(out_dir: str | Path, seed: int = 0, *, corrupt_record: bool 
             path, pages, snapshot_date=_SAMPLE_SNAPSHOTS[k], seed=seed * 1000 + k, corrupt_at=corrupt_at
         )
         paths.append(path)
+    write_eval_sets(out)
     return paths
 
 
@@ -1048,6 +1077,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     start = time.perf_counter()
     paths = generate_sample(args.out_dir, args.seed, corrupt_record=not args.no_corrupt)
+    paths += [args.out_dir / EVAL_DIR / name for name in EVAL_FILES.values()]
     if args.cc_mix > 0:
         paths.append(
             generate_cc_mix(
