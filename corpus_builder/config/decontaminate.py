@@ -133,7 +133,7 @@ class DecontaminateConfig(StrictModel):
     catalogue_file: str | None = Field(
         default=None,
         description="The catalogue `catalogue:` names are looked up in (relative to the YAML file); "
-        "unset: the checkout's manifests/eval_sets.yaml.",
+        "unset: the shipped manifests/eval_sets.yaml (the checkout's, or the installed wheel's copy).",
     )
     excluded_text_chars: int = Field(
         default=2000,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from corpus_builder.config.decontaminate import DecontaminateConfig, EvalSetConfig
 from corpus_builder.contracts.errors import BadInputError
+from corpus_builder.contracts.shipped_data import SHIPPED_MANIFESTS_DIR
 from corpus_builder.decontaminate.catalogue import CatalogueEntry, load_catalogue
 from corpus_builder.decontaminate.eval_items import EvalItem, EvalItemsError, ItemSource, read_items
 from corpus_builder.decontaminate.index import (
@@ -23,9 +24,8 @@ from corpus_builder.decontaminate.index import (
     UnitChoice,
 )
 
-_PACKAGE = Path(__file__).resolve().parents[1]
-#: The checkout's catalogue (an editable install imports the package from the checkout).
-DEFAULT_CATALOGUE = _PACKAGE.parent / "manifests" / "eval_sets.yaml"
+#: The shipped catalogue: the checkout's manifests/eval_sets.yaml, or the wheel's copy.
+DEFAULT_CATALOGUE = SHIPPED_MANIFESTS_DIR / "eval_sets.yaml"
 
 
 class EvalSetError(BadInputError):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import regex
 
-from corpus_builder.quality.filters_dir import SHIPPED_FILTERS_DIR
+from corpus_builder.contracts.shipped_data import SHIPPED_FILTERS_DIR
 
 WORDLISTS_DIR = SHIPPED_FILTERS_DIR / "wordlists"
 DEFAULT_FOOTER_KEYWORDS = WORDLISTS_DIR / "footer_ja.txt"

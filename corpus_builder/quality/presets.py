@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from corpus_builder.contracts.shipped_data import SHIPPED_FILTERS_DIR
 from corpus_builder.contracts.yaml_file import load_yaml_file
-from corpus_builder.quality.filters_dir import SHIPPED_FILTERS_DIR
 from corpus_builder.quality.rules import (
     Rule,
     RuleSet,
@@ -37,7 +37,7 @@ def presets_dirs() -> list[Path]:
     """Directories searched for ``<name>.yaml``, in order.
 
     ``$CORPUS_BUILDER_FILTERS`` names a filters directory (holding ``presets/``); then the shipped
-    presets (the checkout's ``filters/presets``, or the wheel's copy: see ``filters_dir``) and
+    presets (the checkout's ``filters/presets``, or the wheel's copy: see ``contracts/shipped_data``) and
     finally ``./filters/presets``.
     """
     dirs: list[Path] = []
