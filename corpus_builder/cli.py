@@ -126,6 +126,23 @@ def _summary_line(label: str, totals: dict, read_errors: dict | None, output_dir
 
 
 @app.command()
+def decontaminate(
+    pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML with a `decontaminate:` block.")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="The finished run's output.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Parallel processes.")] = None,
+) -> None:
+    """Decontaminate a finished run's documents (deduped/, else documents/) against the pipeline's
+    evaluation sets, without rebuilding it; rerunning resumes."""
+    from corpus_builder.run.decontaminate import decontaminate_finished_run
+
+    with _exit_on_error():
+        outcome = decontaminate_finished_run(pipeline, output, workers)
+    typer.echo(_summary_line(f"after decontamination of {outcome.input_folder}/", outcome.totals, None, ""))
+    for name, counters in sorted(outcome.totals.get("sets", {}).items()):
+        typer.echo(f"  {name}: " + ", ".join(f"{key} {value:,}" for key, value in sorted(counters.items())))
+
+
+@app.command()
 def validate(
     pipeline: Annotated[Path, typer.Argument(help="Pipeline YAML file.")],
     skip_inputs: Annotated[

@@ -134,7 +134,7 @@ def _local_size(tasks: list[InputTask]) -> int | None:
         return None
 
 
-def _check(result: RunResult, phase: str, output_dir: str, describe: Callable[[int], str]) -> None:
+def check_phase(result: RunResult, phase: str, output_dir: str, describe: Callable[[int], str]) -> None:
     if result.failures:
         failed = "; ".join(
             f"task {rank} ({describe(rank)}): {error}" for rank, error in sorted(result.failures.items())
@@ -269,7 +269,7 @@ def _run_phases(
         describe_rank=lambda rank: tasks[rank].label,
         total_bytes=_local_size(tasks),
     ).run()
-    _check(result, outputs.DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
+    check_phase(result, outputs.DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
     not_run_reason: str | None = None
     not_run_phases: tuple[str, ...] = ()
     while phases:
@@ -282,7 +282,7 @@ def _run_phases(
         phase_result = make_executor(
             config.executor, [PhaseStep(phase)], phase.num_tasks(), f"{logs}/{phase.name}", label=phase.name
         ).run()
-        _check(phase_result, phase.name, output_dir, str)
+        check_phase(phase_result, phase.name, output_dir, str)
         phases[0:0] = phase.finish()
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks, inputs)
