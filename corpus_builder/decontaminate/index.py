@@ -46,9 +46,9 @@ SCHEMES = ("chars", "words")
 UnitChoice = Literal["auto", "chars", "words"]
 BYTES_PER_ENTRY = 12  # keys + items
 MAX_BYTES_PER_ENTRY = 16  # with the bitmap
-_NEVER = np.iinfo(np.uint32).max
+_NEVER = np.iinfo(np.uint32).max  # `required` of an item left without n-grams: it cannot match
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry
-_CHUNK = 1 << 20  # `required` of an item left without n-grams: it cannot match
+_CHUNK = 1 << 20  # keys per step when the bitmap is filled, so the temporaries stay small
 
 # The character n for CJK text, chosen by measurement (`python -m bench.decontamination --sections ngram`):
 # 9,867 sentences of half the articles of jawiki-truncated-100k (none occurring in the other half after
