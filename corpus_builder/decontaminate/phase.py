@@ -27,8 +27,7 @@ from corpus_builder.decontaminate.index import DecontaminationIndex
 from corpus_builder.decontaminate.match import Matcher
 from corpus_builder.decontaminate.scan_tables import ScanResult, scan_documents
 from corpus_builder.decontaminate.sets import ResolvedSet, build_set_index, ngram_settings
-from corpus_builder.phases.base import Phase, RunContext
-from corpus_builder.tokenize.phase import document_files
+from corpus_builder.phases.base import Phase, RunContext, document_files
 from corpus_builder.writers.atomic import atomic_open, write_parquet_atomic
 
 INDEX_PHASE = "decontaminate.index"

@@ -30,6 +30,15 @@ class RunContext:
         return get_datafolder(self.output_dir)
 
 
+def document_files(ctx: RunContext, documents_folder: str) -> list[str]:
+    """<documents_folder>/<lang>/<task>.parquet, relative to the output dir, sorted (task order)."""
+    folder, documents_folder = ctx.folder(), documents_folder.strip("/")
+    if not folder.exists(documents_folder):
+        return []
+    found = folder.list_files(documents_folder, recursive=True, glob_pattern="*/*.parquet")
+    return sorted(p for p in found if p.count("/") == 2 and p.endswith(".parquet"))
+
+
 class Phase(ABC):
     #: Folder name under `_logs/` for this phase's completion markers and logs; unique within a run.
     name: str

@@ -22,7 +22,7 @@ from datatrove.pipeline.base import PipelineStep
 
 from corpus_builder.config.tokenize import TokenizeConfig
 from corpus_builder.contracts import outputs
-from corpus_builder.phases.base import Phase, RunContext
+from corpus_builder.phases.base import Phase, RunContext, document_files
 from corpus_builder.tokenize.tokenizer import Tokenizer, train_tokenizer
 from corpus_builder.writers.atomic import atomic_open
 
@@ -43,15 +43,6 @@ def model_location(config: TokenizeConfig, ctx: RunContext) -> str:
         if config.model is not None
         else f"{ctx.output_dir.rstrip('/')}/{outputs.TRAINED_TOKENIZER}"
     )
-
-
-def document_files(ctx: RunContext, documents_folder: str) -> list[str]:
-    """<documents_folder>/<lang>/<task>.parquet, relative to the output dir, sorted (task order)."""
-    folder, documents_folder = ctx.folder(), documents_folder.strip("/")
-    if not folder.exists(documents_folder):
-        return []
-    found = folder.list_files(documents_folder, recursive=True, glob_pattern="*/*.parquet")
-    return sorted(p for p in found if p.count("/") == 2 and p.endswith(".parquet"))
 
 
 def _nothing_kept(documents_folder: str) -> str:
