@@ -10,22 +10,20 @@ the configuration that made it. Rerunning the same command resumes from the comp
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 from datatrove.io import get_datafolder
 
 from corpus_builder.contracts import outputs
 from corpus_builder.contracts.errors import BadInputError
-from corpus_builder.decontaminate.phase import build_decontaminate_phases
+from corpus_builder.decontaminate.phase import STAGE, build_decontaminate_phases
 from corpus_builder.decontaminate.sets import prepare_sets
-from corpus_builder.phases.base import PhaseStep, RunContext
-from corpus_builder.run.manifest import summarise_counts
+from corpus_builder.phases.base import RunContext
+from corpus_builder.run.manifest import counts_by_phase, summarise_counts
 from corpus_builder.run.output_claim import output_lock
-from corpus_builder.run.pipeline import RunError, RunOptions, check_phase, load_run_config, make_executor
+from corpus_builder.run.pipeline import RunError, RunOptions, absolute_output_dir, load_run_config, run_phases
 
 
 class NothingToDecontaminate(BadInputError):
@@ -46,7 +44,7 @@ def decontaminate_finished_run(
     if config.decontaminate is None:
         raise NothingToDecontaminate(f"{config_path}: no `decontaminate:` block")
     sets = prepare_sets(config.decontaminate, base_dir)  # a bad evaluation file fails here
-    output_dir = config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
+    output_dir = absolute_output_dir(config)
     folder = get_datafolder(output_dir)
     input_folder = next((f for f in (outputs.DEDUPED, outputs.DOCUMENTS) if folder.isdir(f)), None)
     if input_folder is None:
@@ -55,27 +53,10 @@ def decontaminate_finished_run(
         )
     ctx = RunContext(output_dir=output_dir, seed=config.seed)
     phases = build_decontaminate_phases(config.decontaminate, ctx, sets, input_folder)
-    logs = f"{output_dir.rstrip('/')}/{outputs.LOGS}"
     try:
         with output_lock(output_dir):
-            while phases:
-                phase = phases.pop(0)
-                if phase.skip_reason():
-                    break
-                result = make_executor(
-                    config.executor,
-                    [PhaseStep(phase)],
-                    phase.num_tasks(),
-                    f"{logs}/{phase.name}",
-                    label=phase.name,
-                ).run()
-                check_phase(result, phase.name, output_dir, str)
-                phases[0:0] = phase.finish()
+            run_phases(config.executor, phases, output_dir)
     except OSError as exc:
         raise RunError(f"cannot write to output directory {output_dir}: {exc}") from None
-    summaries = []
-    for path in sorted(folder.list_files(outputs.COUNTS)):
-        if path.rsplit("/", 1)[-1].startswith("decontaminate-"):
-            with folder.open(path, "rb") as f:
-                summaries.append(orjson.loads(f.read()))
+    summaries = counts_by_phase(folder).get(STAGE, [])  # counts/decontaminate-*.json
     return DecontaminateOutcome(output_dir, input_folder, summarise_counts(summaries))

@@ -96,6 +96,16 @@ def _output_files(folder: DataFolder) -> list[dict[str, Any]]:
     return files
 
 
+def counts_by_phase(folder: DataFolder) -> dict[str, list[dict[str, Any]]]:
+    """Every task's summary in counts/, grouped by the phase that wrote it (file order)."""
+    by_phase: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for path in sorted(folder.list_files(outputs.COUNTS)):
+        if path.endswith(".json"):
+            with folder.open(path, "rb") as f:
+                by_phase[_phase_of(path)].append(orjson.loads(f.read()))
+    return by_phase
+
+
 def build_manifest(
     folder: DataFolder,
     config: dict[str, Any],
@@ -106,11 +116,7 @@ def build_manifest(
     """`fingerprints` (output_claim.input_fingerprints) adds each local input's size and sampled
     sha256 to its `inputs` entry; the mtime is left out, as it is not a function of the bytes."""
     fingerprints = fingerprints or {}
-    by_phase: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for path in sorted(folder.list_files(outputs.COUNTS)):
-        if path.endswith(".json"):
-            with folder.open(path, "rb") as f:
-                by_phase[_phase_of(path)].append(orjson.loads(f.read()))
+    by_phase = counts_by_phase(folder)
     files = _output_files(folder)
     rows = {o["path"]: o.get("rows") for o in files}
     for summaries in by_phase.values():

@@ -213,6 +213,34 @@ def ray_settings(config: ExecutorConfig) -> RaySettings:
     )
 
 
+def absolute_output_dir(config: PipelineConfig) -> str:
+    """The output directory as every phase opens it. Absolute before fsspec sees it: fsspec caches
+    folder objects by the string they were made from, so a relative path would keep pointing at the
+    first working directory it was resolved in."""
+    return config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
+
+
+def run_phases(
+    config: ExecutorConfig, phases: list[Phase], output_dir: str
+) -> tuple[str | None, tuple[str, ...]]:
+    """Run shard-level phases in order, each one's `finish()` follow-ups next; stops where a phase
+    cannot run. Returns why it stopped (None: every phase ran) and the phases that did not run."""
+    logs = f"{output_dir.rstrip('/')}/{outputs.LOGS}"
+    phases = list(phases)
+    while phases:
+        phase = phases.pop(0)
+        reason = phase.skip_reason()
+        if reason:
+            # Later phases consume this one's output: none of them can run either.
+            return reason, (phase.name, *(p.name for p in phases))
+        result = make_executor(
+            config, [PhaseStep(phase)], phase.num_tasks(), f"{logs}/{phase.name}", label=phase.name
+        ).run()
+        check_phase(result, phase.name, output_dir, str)
+        phases[0:0] = phase.finish()
+    return None, ()
+
+
 def load_run_config(config_path: str | Path, options: RunOptions) -> tuple[PipelineConfig, str]:
     """The pipeline as a run with `options` sees it, and the folder its relative paths start from."""
     base_dir = str(Path(config_path).resolve().parent)
@@ -235,9 +263,7 @@ def _run(config: PipelineConfig, base_dir: str, options: RunOptions, source: str
     eval_sets = prepare_sets(config.decontaminate, base_dir) if config.decontaminate is not None else None
     tasks = build_tasks(config, base_dir, options.inputs)
     described, config_sha256 = identity(config, tasks, base_dir)
-    # Absolute before fsspec sees it: fsspec caches folder objects by the string they were made from,
-    # so a relative path would keep pointing at the first working directory it was resolved in.
-    output_dir = config.output.dir if "://" in config.output.dir else os.path.abspath(config.output.dir)
+    output_dir = absolute_output_dir(config)
     ctx = RunContext(output_dir=output_dir, seed=config.seed)
     steps = build_pipeline(config, tasks, stage_steps, output_dir)
     phases = later_phases(config, ctx, eval_sets)
@@ -270,20 +296,7 @@ def _run_phases(
         total_bytes=_local_size(tasks),
     ).run()
     check_phase(result, outputs.DOCUMENTS_PHASE, output_dir, lambda rank: tasks[rank].label)
-    not_run_reason: str | None = None
-    not_run_phases: tuple[str, ...] = ()
-    while phases:
-        phase = phases.pop(0)
-        not_run_reason = phase.skip_reason()
-        if not_run_reason:
-            # Later phases consume this one's output: none of them can run either.
-            not_run_phases = (phase.name, *(p.name for p in phases))
-            break
-        phase_result = make_executor(
-            config.executor, [PhaseStep(phase)], phase.num_tasks(), f"{logs}/{phase.name}", label=phase.name
-        ).run()
-        check_phase(phase_result, phase.name, output_dir, str)
-        phases[0:0] = phase.finish()
+    not_run_reason, not_run_phases = run_phases(config.executor, phases, output_dir)
     folder = get_datafolder(output_dir)
     manifest = build_manifest(folder, described, config_sha256, tasks, inputs)
     if not_run_reason:
