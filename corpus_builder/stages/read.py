@@ -67,20 +67,19 @@ class SourceReader(PipelineStep):
             if isinstance(item, (WarcReadError, SourceError)):
                 yield self._error(task, item.record_id, item.offset, item.reason)
             elif isinstance(item, WarcRecord):
-                progress.add(bytes=max(item.offset - last_offset, 0))
+                yield self._http_document(task, item, read_bytes=max(item.offset - last_offset, 0))
                 last_offset = item.offset
-                yield self._http_document(task, item)
             else:
                 yield self._text_document(task, item)
 
-    def _http_document(self, task: InputTask, item: WarcRecord) -> Document:
+    def _http_document(self, task: InputTask, item: WarcRecord, read_bytes: int) -> Document:
         self.stat_update("records")
         # how often the reader had to be lenient (e.g. lenient_status_line) or kept a cut record
         for leniency in item.lenient:
             self.stat_update(leniency)
         if item.truncated:
             self.stat_update("truncated_records")
-        progress.add(records=1)
+        progress.add(records=1, bytes=read_bytes)
         return Document(
             text="",
             id=document_id(task.label, item.record_id, item.offset),
