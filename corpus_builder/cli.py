@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -151,49 +151,34 @@ def validate(
     ] = False,
 ) -> None:
     """Check a pipeline file without running it; every problem is printed, one per line."""
-    problems = all_errors(pipeline) or _stage_problems(pipeline)
-    if not problems and not skip_inputs:
-        problems = _absent_inputs(pipeline)
+    from corpus_builder.config.loader import load_plan
+    from corpus_builder.sources.selection import describe_absent
+    from corpus_builder.stages.registry import stage_problems
+
+    problems = all_errors(pipeline)
+    config = None
+    if not problems:
+        # all_errors found nothing, so a ConfigError here means a plan-only file: no stages or sources
+        with suppress(ConfigError):
+            config = load_config(pipeline)
+    base_dir = str(pipeline.resolve().parent)
+    if config is not None:
+        problems = stage_problems(config, base_dir, str(pipeline))
+        if not problems and not skip_inputs:
+            absent, notes = describe_absent(config, base_dir)
+            for note in notes:
+                typer.echo(f"note: {pipeline}: {note}")
+            problems = [f"{pipeline}: {line}" for line in absent]
     if problems:
         for line in problems:
             typer.echo(f"error: {line}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    from corpus_builder.config.loader import load_plan
-
-    config = None
-    try:
-        config = load_config(pipeline)
-    except ConfigError:
+    if config is None:
         mixture = load_plan(pipeline).mixture  # a valid plan-only file
         typer.echo(f"{pipeline}: ok — a mixture plan of {len(mixture.subsets)} subsets")
         return
     stages = " → ".join(s.step if s.step != "quality" else f"quality({s.preset})" for s in config.stages)
     typer.echo(f"{pipeline}: ok — {len(config.sources)} source(s); stages: {stages}")
-
-
-def _stage_problems(pipeline: Path) -> list[str]:
-    """Stages whose steps cannot be built (a preset that does not exist or does not fit)."""
-    from corpus_builder.stages.registry import stage_problems
-
-    try:
-        config = load_config(pipeline)
-    except ConfigError:  # all_errors found none, so this is a plan-only file: it has no stages
-        return []
-    return stage_problems(config, str(pipeline.resolve().parent), str(pipeline))
-
-
-def _absent_inputs(pipeline: Path) -> list[str]:
-    """Errors for required sources whose local files are absent; optional ones are noted on stdout."""
-    from corpus_builder.sources.selection import describe_absent
-
-    try:
-        config = load_config(pipeline)
-    except ConfigError:  # all_errors found none, so this is a plan-only file: it has no sources
-        return []
-    errors, notes = describe_absent(config, str(pipeline.resolve().parent))
-    for note in notes:
-        typer.echo(f"note: {pipeline}: {note}")
-    return [f"{pipeline}: {line}" for line in errors]
 
 
 @app.command()
