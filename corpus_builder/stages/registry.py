@@ -63,6 +63,10 @@ class StageBuildError(BadInputError):
     """A stage whose step cannot be built from its settings, e.g. a preset that does not exist."""
 
 
+def _where(source: str, index: int, stage: Stage) -> str:
+    return f"{source}: stages[{index}] ({stage.step})"
+
+
 def build_step(stage: Stage, base_dir: str | None, where: str) -> DocumentStep:
     """The step of one stage; `where` (file and stage position) starts the message of a failure."""
     try:
@@ -76,7 +80,7 @@ def stage_problems(config: PipelineConfig, base_dir: str | None, source: str) ->
     problems = []
     for i, stage in enumerate(config.stages):
         try:
-            build_step(stage, base_dir, f"{source}: stages[{i}] ({stage.step})")
+            build_step(stage, base_dir, _where(source, i, stage))
         except StageBuildError as exc:
             problems.append(str(exc))
     return problems
@@ -84,10 +88,7 @@ def stage_problems(config: PipelineConfig, base_dir: str | None, source: str) ->
 
 def build_stage_steps(config: PipelineConfig, base_dir: str | None, source: str) -> list[DocumentStep]:
     """The steps of every stage, in order; built before inputs are listed, so a bad preset fails first."""
-    return [
-        build_step(stage, base_dir, f"{source}: stages[{i}] ({stage.step})")
-        for i, stage in enumerate(config.stages)
-    ]
+    return [build_step(stage, base_dir, _where(source, i, stage)) for i, stage in enumerate(config.stages)]
 
 
 def build_pipeline(

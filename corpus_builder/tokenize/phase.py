@@ -103,7 +103,7 @@ class TokenizePhase(Phase):
 
     def output_path(self, input_path: str) -> str:
         _, lang, name = input_path.split("/")
-        return f"{outputs.TOKENIZED}/{lang}/{name}"
+        return outputs.by_language(outputs.TOKENIZED, lang, name.removesuffix(".parquet"))
 
     def num_tasks(self) -> int:
         return len(self.inputs())

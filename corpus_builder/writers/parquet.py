@@ -27,8 +27,9 @@ from corpus_builder.writers.schema import DOCUMENT_SCHEMA, ERROR_SCHEMA, EXCLUDE
 
 
 def task_file(table: str, rank: int, lang: str | None = None) -> str:
-    name = f"{rank:05d}.parquet"
-    return f"{outputs.DOCUMENTS}/{lang}/{name}" if table == outputs.DOCUMENTS else f"{table}/{name}"
+    if table == outputs.DOCUMENTS:
+        return outputs.by_language(outputs.DOCUMENTS, lang, f"{rank:05d}")
+    return f"{table}/{rank:05d}.parquet"
 
 
 class _TableWriter:
