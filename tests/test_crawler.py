@@ -39,6 +39,7 @@ class Server:
         self.flaky_left = 2
         self.extra: dict[str, tuple[bytes, str]] = {}  # path -> (body, content type), set by other tests
         self.extra_redirects: dict[str, str] = {}  # path -> Location (302)
+        self.authorizations: list[str] = []  # Authorization headers received
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -65,6 +66,8 @@ class Server:
         with self.lock:
             self.hits.append((path, time.monotonic()))
             self.counts[path] += 1
+            if "Authorization" in request.headers:
+                self.authorizations.append(request.headers["Authorization"])
         if path in self.extra_redirects:
             raise web.HTTPFound(self.extra_redirects[path])
         if path in self.extra:
@@ -744,6 +747,22 @@ def test_crawl_delay_honoured_up_to_the_cap(
 # ---------------------------------------------------------------------------------------------------------
 # Politeness keyed on scheme+host+port; one crawler per --out
 # ---------------------------------------------------------------------------------------------------------
+
+
+def test_userinfo_credentials_are_sent_but_never_archived(tmp_path: Path) -> None:
+    import base64
+    import gzip
+
+    with Server(robots=None) as srv:
+        url = f"http://crawl-user:s3cret-pw@127.0.0.1:{srv.port}/page/1"
+        summary = asyncio.run(crawl_async([url], tmp_path / "out", _settings()))
+        assert summary.outcomes == {Outcome.FETCHED: 1}
+        assert srv.authorizations == ["Basic " + base64.b64encode(b"crawl-user:s3cret-pw").decode()]
+    archived = b"".join(gzip.decompress(p.read_bytes()) for p in (tmp_path / "out").glob("crawl-*.warc.gz"))
+    token = base64.b64encode(b"crawl-user:s3cret-pw")
+    assert b"s3cret-pw" not in archived and token not in archived and b"Authorization" not in archived
+    recs = [r for p in (tmp_path / "out").glob("crawl-*.warc.gz") for r in iter_warc(str(p))]
+    assert [r.target_uri for r in recs if isinstance(r, WarcRecord)] == [srv.url("/page/1")]
 
 
 @pytest.mark.slow

@@ -110,6 +110,20 @@ class _Host:
         self.last_start = float("-inf")
 
 
+# Credentials a URL's userinfo turns into (or a server's cookies): sent, never written into the archive,
+# whose records end up as corpus provenance.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_NOT_ARCHIVED = _CREDENTIAL_HEADERS | {"host"}  # Host is rewritten from the URL as archived
+
+
+def without_userinfo(url: str) -> str:
+    """The URL as archived: any ``user:password@`` removed from the authority."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
 @dataclass
 class _Response:
     url: str
@@ -333,11 +347,12 @@ class _Crawler:
         w = self.warc._writer
         date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         req_id = f"<urn:uuid:{uuid.uuid4()}>"
-        host = urlsplit(resp.url).netloc.rpartition("@")[2]  # what the Host header carried: no userinfo
-        req_headers = [(k, v) for k, v in resp.request_headers if k.lower() != "host"]
+        stored_url = without_userinfo(resp.url)
+        host = urlsplit(stored_url).netloc  # what the Host header carried
+        req_headers = [(k, v) for k, v in resp.request_headers if k.lower() not in _NOT_ARCHIVED]
         req_http = StatusAndHeaders(resp.request_line, [("Host", host), *req_headers], is_http_request=True)
         req = w.create_warc_record(
-            resp.url,
+            stored_url,
             "request",
             payload=io.BytesIO(b""),
             length=0,
@@ -355,7 +370,7 @@ class _Crawler:
         if resp.cut:
             warc_headers["WARC-Truncated"] = "length"
         res = w.create_warc_record(
-            resp.url,
+            stored_url,
             "response",
             payload=io.BytesIO(resp.body),
             length=len(resp.body),
